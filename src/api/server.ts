@@ -1,0 +1,96 @@
+/**
+ * The daemon's API: HTTP over a Unix socket that only the owner may open (mode 0600 in a 0700 directory).
+ * Read-only views plus a reload request; the API never mutates the core directly.
+ *
+ *   GET  /v1/status                  the status report
+ *   GET  /v1/events?count=N          recent events; &follow=1 streams them as JSON lines
+ *   POST /v1/reload                  re-reads the config; 200 with the applied result, 422 with the issues
+ */
+import { chmodSync, existsSync, mkdirSync, unlinkSync } from 'node:fs';
+import { createConnection } from 'node:net';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { dirname } from 'node:path';
+import type { LoggedEvent } from '../obs/event-log.js';
+import type { StatusReport } from './status-report.js';
+
+export interface ReloadResult {
+  readonly ok: boolean;
+  readonly issues: readonly string[];
+  readonly warnings: readonly string[];
+  readonly summary: string;
+}
+
+export interface ApiHandlers {
+  status(): StatusReport;
+  recentEvents(count: number): readonly LoggedEvent[];
+  subscribe(listener: (event: LoggedEvent) => void): () => void;
+  reload(): Promise<ReloadResult>;
+}
+
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  readonly code = 'TND_E_API';
+}
+
+/** A second daemon must not steal the socket of a running one; a stale file from a crash is removed. */
+async function clearStaleSocket(path: string): Promise<void> {
+  if (!existsSync(path)) return;
+  const alive = await new Promise<boolean>((resolve) => {
+    const probe = createConnection(path);
+    probe.once('connect', () => {
+      probe.destroy();
+      resolve(true);
+    });
+    probe.once('error', () => resolve(false));
+  });
+  if (alive) throw new ApiError(`Cannot listen on ${path}: another tandemd is running there`);
+  unlinkSync(path);
+}
+
+export async function startApiServer(socketPath: string, handlers: ApiHandlers): Promise<Server> {
+  mkdirSync(dirname(socketPath), { recursive: true, mode: 0o700 });
+  await clearStaleSocket(socketPath);
+  const server = createServer((request, response) => {
+    route(request, response, handlers).catch((error: unknown) => {
+      if (!response.headersSent) sendJson(response, 500, { error: (error as Error).message });
+      else response.end();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    // The umask-independent way to make the socket owner-only is to chmod it right after bind.
+    server.listen(socketPath, () => {
+      server.off('error', reject);
+      chmodSync(socketPath, 0o600);
+      resolve();
+    });
+  });
+  return server;
+}
+
+async function route(request: IncomingMessage, response: ServerResponse, handlers: ApiHandlers): Promise<void> {
+  const url = new URL(request.url ?? '/', 'http://tandemd');
+  if (request.method === 'GET' && url.pathname === '/v1/status') return sendJson(response, 200, handlers.status());
+  if (request.method === 'GET' && url.pathname === '/v1/events') return streamEvents(url, response, handlers);
+  if (request.method === 'POST' && url.pathname === '/v1/reload') {
+    const result = await handlers.reload();
+    return sendJson(response, result.ok ? 200 : 422, result);
+  }
+  sendJson(response, 404, { error: `no such endpoint: ${request.method} ${url.pathname}` });
+}
+
+function streamEvents(url: URL, response: ServerResponse, handlers: ApiHandlers): void {
+  const count = Math.min(1000, Math.max(0, Number(url.searchParams.get('count') ?? 50) || 0));
+  const recent = handlers.recentEvents(count);
+  if (url.searchParams.get('follow') !== '1') return sendJson(response, 200, recent);
+  response.writeHead(200, { 'content-type': 'application/x-ndjson' });
+  for (const event of recent) response.write(JSON.stringify(event) + '\n');
+  const unsubscribe = handlers.subscribe((event) => response.write(JSON.stringify(event) + '\n'));
+  response.on('close', unsubscribe);
+}
+
+function sendJson(response: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  response.end(text);
+}

@@ -1,0 +1,49 @@
+/**
+ * The status report: one plain JSON document that `tandem status` prints, as text or with --json.
+ * Built from the driver's views; it owns no state.
+ */
+import type { LinkState, PeerState } from '../core/types.js';
+import type { DropReason } from '../wire/codec.js';
+
+export interface LinkStatus {
+  readonly name: string;
+  readonly state: LinkState;
+  /** Milliseconds since the last accepted message on this link; null when never heard (or for this node). */
+  readonly lastHeardMsAgo: number | null;
+  readonly loss: number;
+  readonly gapMeanMs: number;
+  readonly gapMaxMs: number;
+  readonly jitterWarning: boolean;
+  /** Local endpoint (this node only). */
+  readonly endpoint?: string;
+}
+
+export interface NodeStatus {
+  readonly name: string;
+  readonly self: boolean;
+  readonly state: PeerState;
+  readonly since: string | null;
+  readonly reason: string;
+  readonly generation: number | null;
+  readonly uptimeMs: number | null;
+  readonly configMatches: boolean | null;
+  readonly links: readonly LinkStatus[];
+}
+
+export interface StatusReport {
+  readonly version: string;
+  readonly cluster: string;
+  readonly node: string;
+  readonly generation: number;
+  readonly uptimeMs: number;
+  readonly configDigest: string;
+  readonly configFile: string;
+  readonly timings: { readonly keepaliveMs: number; readonly warntimeMs: number; readonly deadtimeMs: number; readonly initdeadMs: number };
+  readonly nodes: readonly NodeStatus[];
+  readonly counters: {
+    readonly dropped: Readonly<Record<DropReason, number>>;
+    readonly links: Readonly<Record<string, { sent: number; received: number; sendErrors: number; lastError?: string }>>;
+  };
+  readonly warnings: readonly string[];
+  readonly events: readonly { readonly wallTime: string; readonly kind: string; readonly node?: string; readonly link?: string; readonly reason: string }[];
+}

@@ -1,0 +1,63 @@
+/**
+ * Talks to a running tandemd over its Unix-socket HTTP API.
+ */
+import { request } from 'node:http';
+
+export const DEFAULT_SOCKET = '/run/tandem/tandemd.sock';
+
+export class DaemonUnreachableError extends Error {
+  override readonly name = 'DaemonUnreachableError';
+  readonly code = 'TND_E_UNREACHABLE';
+}
+
+export interface ApiResponse<T> {
+  readonly status: number;
+  readonly body: T;
+}
+
+export function callApi<T>(socketPath: string, method: 'GET' | 'POST', path: string, timeoutMs = 5000): Promise<ApiResponse<T>> {
+  return new Promise((resolve, reject) => {
+    const req = request({ socketPath, method, path, timeout: timeoutMs }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        try {
+          resolve({ status: response.statusCode ?? 0, body: JSON.parse(text) as T });
+        } catch (error) {
+          reject(new Error(`tandemd answered ${method} ${path} with something that is not JSON: ${text.slice(0, 200)}`, { cause: error }));
+        }
+      });
+    });
+    req.on('timeout', () => req.destroy(new DaemonUnreachableError(`tandemd at ${socketPath} did not answer within ${timeoutMs} ms`)));
+    req.on('error', (error: NodeJS.ErrnoException) => {
+      if (error instanceof DaemonUnreachableError) return reject(error);
+      reject(new DaemonUnreachableError(`Cannot reach tandemd at ${socketPath}: ${error.code ?? error.message} (is it running? use --socket PATH for another one)`, { cause: error }));
+    });
+    req.end();
+  });
+}
+
+/** Streams JSON lines (events --follow) until the daemon closes the stream or the process is stopped. */
+export function followApi(socketPath: string, path: string, onLine: (value: unknown) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const req = request({ socketPath, method: 'GET', path }, (response) => {
+      let buffered = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => {
+        buffered += chunk;
+        let newline;
+        while ((newline = buffered.indexOf('\n')) >= 0) {
+          const line = buffered.slice(0, newline);
+          buffered = buffered.slice(newline + 1);
+          if (line.trim()) onLine(JSON.parse(line));
+        }
+      });
+      response.on('end', () => resolve());
+    });
+    req.on('error', (error: NodeJS.ErrnoException) =>
+      reject(new DaemonUnreachableError(`Cannot reach tandemd at ${socketPath}: ${error.code ?? error.message}`, { cause: error })),
+    );
+    req.end();
+  });
+}

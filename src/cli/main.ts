@@ -1,0 +1,177 @@
+#!/usr/bin/env node
+/**
+ * `tandem`: the operator's command. Every command accepts --json.
+ *
+ * Exit codes: 0 success; 1 the command ran and found a problem (config errors, reload rejected);
+ * 2 usage error; 3 tandemd could not be reached.
+ */
+import { parseArgs } from 'node:util';
+import type { ReloadResult } from '../api/server.js';
+import type { StatusReport } from '../api/status-report.js';
+import { loadConfig } from '../config/load.js';
+import { formatIssue } from '../config/model.js';
+import { VERSION } from '../version.js';
+import { DEFAULT_SOCKET, DaemonUnreachableError, callApi, followApi } from './client.js';
+import { colours, formatStatus, plain } from './format-status.js';
+
+export const EXIT = { ok: 0, problem: 1, usage: 2, unreachable: 3 } as const;
+
+const USAGE = `Usage: tandem [--socket PATH] [--json] COMMAND
+
+Commands:
+  status                  nodes, links, generations, drop counters, warnings and recent events
+  events [--follow] [-n N]   recent cluster events; --follow streams new ones
+  reload                  re-read the daemon's config (same as SIGHUP); a broken config is rejected
+  config check FILE       validate a config without touching the cluster; lists every issue
+  version                 print the version
+
+Options:
+  --socket PATH   the daemon's API socket (default $TANDEM_SOCKET or ${DEFAULT_SOCKET})
+  --json          machine-readable output
+
+Exit codes: 0 success, 1 problem found (config errors, reload rejected), 2 usage error, 3 tandemd unreachable.`;
+
+interface Context {
+  readonly socket: string;
+  readonly json: boolean;
+  readonly out: (text: string) => void;
+  readonly err: (text: string) => void;
+  readonly colour: boolean;
+}
+
+export async function runCli(argv: readonly string[], io: { out: (text: string) => void; err: (text: string) => void; isTty: boolean }): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      options: {
+        socket: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        follow: { type: 'boolean', short: 'f', default: false },
+        count: { type: 'string', short: 'n' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (error) {
+    io.err(`tandem: ${(error as Error).message}\n${USAGE}\n`);
+    return EXIT.usage;
+  }
+  const { values, positionals } = parsed;
+  const context: Context = {
+    socket: values.socket ?? process.env.TANDEM_SOCKET ?? DEFAULT_SOCKET,
+    json: values.json ?? false,
+    out: io.out,
+    err: io.err,
+    colour: io.isTty && !process.env.NO_COLOR,
+  };
+  const [command, ...rest] = positionals;
+  if (values.help || command === 'help') return io.out(USAGE + '\n'), EXIT.ok;
+  try {
+    switch (command) {
+      case 'status':
+        return await status(context);
+      case 'events':
+        return await events(context, values.follow ?? false, values.count);
+      case 'reload':
+        return await reload(context);
+      case 'config':
+        return await config(context, rest);
+      case 'version':
+        context.out(context.json ? JSON.stringify({ version: VERSION }) + '\n' : `tandem ${VERSION}\n`);
+        return EXIT.ok;
+      case undefined:
+        io.err(`tandem: no command given\n${USAGE}\n`);
+        return EXIT.usage;
+      default:
+        io.err(`tandem: unknown command "${command}"\n${USAGE}\n`);
+        return EXIT.usage;
+    }
+  } catch (error) {
+    if (error instanceof DaemonUnreachableError) {
+      context.err(`tandem: ${error.message}\n`);
+      return EXIT.unreachable;
+    }
+    throw error;
+  }
+}
+
+async function status(context: Context): Promise<number> {
+  const response = await callApi<StatusReport>(context.socket, 'GET', '/v1/status');
+  if (context.json) context.out(JSON.stringify(response.body, null, 2) + '\n');
+  else context.out(formatStatus(response.body, context.colour ? colours : plain));
+  return EXIT.ok;
+}
+
+async function events(context: Context, follow: boolean, countText: string | undefined): Promise<number> {
+  const count = countText === undefined ? 20 : Number(countText);
+  if (!Number.isInteger(count) || count < 0) {
+    context.err(`tandem: -n must be a whole number: current value is "${countText}"\n`);
+    return EXIT.usage;
+  }
+  const print = (event: unknown): void => {
+    if (context.json) return context.out(JSON.stringify(event) + '\n');
+    const e = event as { wallTime: string; kind: string; node?: string; link?: string; reason: string };
+    context.out(`${e.wallTime} ${e.kind}${e.node ? ` ${e.node}` : ''}${e.link ? `/${e.link}` : ''}: ${e.reason}\n`);
+  };
+  if (follow) {
+    await followApi(context.socket, `/v1/events?follow=1&count=${count}`, print);
+    return EXIT.ok;
+  }
+  const response = await callApi<unknown[]>(context.socket, 'GET', `/v1/events?count=${count}`);
+  if (context.json) context.out(JSON.stringify(response.body, null, 2) + '\n');
+  else response.body.forEach(print);
+  return EXIT.ok;
+}
+
+async function reload(context: Context): Promise<number> {
+  const response = await callApi<ReloadResult>(context.socket, 'POST', '/v1/reload', 30_000);
+  const result = response.body;
+  if (context.json) context.out(JSON.stringify(result, null, 2) + '\n');
+  else {
+    for (const issue of result.issues) context.err(issue + '\n');
+    for (const warning of result.warnings) context.err(warning + '\n');
+    (result.ok ? context.out : context.err)(`reload ${result.summary}\n`);
+  }
+  return result.ok ? EXIT.ok : EXIT.problem;
+}
+
+async function config(context: Context, args: readonly string[]): Promise<number> {
+  const [sub, file, ...extra] = args;
+  if (sub !== 'check' || !file || extra.length > 0) {
+    context.err(`tandem: usage: tandem config check FILE\n`);
+    return EXIT.usage;
+  }
+  const loaded = await loadConfig(file);
+  const errors = loaded.issues.filter((issue) => issue.severity === 'error');
+  if (context.json) {
+    context.out(JSON.stringify({ file, ok: errors.length === 0, issues: loaded.issues }, null, 2) + '\n');
+  } else {
+    for (const issue of loaded.issues) context.out(formatIssue(issue) + '\n');
+    const warnings = loaded.issues.length - errors.length;
+    context.out(
+      errors.length === 0
+        ? `${file}: OK (${loaded.config?.nodes.length ?? 0} nodes, ${loaded.config?.links.length ?? 0} links${warnings ? `, ${warnings} warning(s)` : ''})\n`
+        : `${file}: ${errors.length} error(s), ${warnings} warning(s)\n`,
+    );
+  }
+  return errors.length === 0 ? EXIT.ok : EXIT.problem;
+}
+
+const isMain = process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href;
+if (isMain) {
+  runCli(process.argv.slice(2), {
+    out: (text) => process.stdout.write(text),
+    err: (text) => process.stderr.write(text),
+    isTty: process.stdout.isTTY === true,
+  }).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`tandem: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

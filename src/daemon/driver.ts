@@ -1,0 +1,306 @@
+/**
+ * The daemon's single loop around the pure core: datagrams and timers become core inputs, core actions
+ * become I/O. It is the only place where the membership core meets the clock, the sockets and the disk.
+ *
+ * Invariants:
+ *   1. `persist` actions are written (and fsynced) before any later action of the same step is performed.
+ *   2. Every datagram is either handed to the core or counted as a drop with its reason; nothing is swallowed.
+ *   3. One timer at a time, armed for the core's `wakeAt`.
+ */
+import type { ClusterConfig, KeyRing } from '../config/model.js';
+import { Membership } from '../core/membership.js';
+import {
+  type ClusterEvent,
+  type CoreAction,
+  type CoreInput,
+  type LinkName,
+  type MembershipConfig,
+  type Message,
+  type NodeName,
+  linkName,
+  nodeName,
+} from '../core/types.js';
+import type { Clock } from '../lib/clock.js';
+import type { Transport, TransportHandlers } from '../net/transport.js';
+import type { Logger } from '../obs/logger.js';
+import { EventLog } from '../obs/event-log.js';
+import { decodePacket, encodePacket, type DropReason } from '../wire/codec.js';
+import { DropCounters } from '../wire/drop-counters.js';
+import { ReceiveGuard } from '../wire/receive-guard.js';
+import { configDigest } from '../config/digest.js';
+import { MEMBERSHIP_FILE, PEER_GENERATIONS_FILE, type StateStore } from './state-store.js';
+
+/** How many times a leave announcement is sent on each link: one lost datagram must not cost a deadtime. */
+export const LEAVE_REPEATS = 3;
+
+export interface LinkEndpoint {
+  readonly link: LinkName;
+  readonly transport: Transport;
+}
+
+export type OpenTransport = (config: ClusterConfig, self: NodeName, link: LinkName, handlers: TransportHandlers) => Promise<Transport>;
+
+export interface DriverOptions {
+  readonly config: ClusterConfig;
+  readonly ring: KeyRing;
+  readonly self: NodeName;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly store: StateStore;
+  readonly openTransport: OpenTransport;
+}
+
+export interface LinkCounters {
+  sent: number;
+  received: number;
+  sendErrors: number;
+  lastError?: string;
+}
+
+export function membershipConfigOf(config: ClusterConfig, self: NodeName): MembershipConfig {
+  return {
+    self,
+    nodes: config.nodes.map((node) => ({ name: node.name, links: Object.keys(node.links).map(linkName) })),
+    timings: config.timings,
+    configDigest: configDigest(config),
+  };
+}
+
+/** Links this node has an address on, in config order. */
+export function localLinks(config: ClusterConfig, self: NodeName): LinkName[] {
+  const node = config.nodes.find((candidate) => candidate.name === self);
+  return config.links.filter((link) => node?.links[link.name] !== undefined).map((link) => link.name);
+}
+
+export class Driver {
+  readonly events = new EventLog();
+  readonly drops = new DropCounters();
+  readonly linkCounters = new Map<LinkName, LinkCounters>();
+  readonly generation: number;
+  readonly startedAtWallMs: number;
+  private config: ClusterConfig;
+  private ring: KeyRing;
+  private readonly core: Membership;
+  private readonly guard = new ReceiveGuard();
+  private readonly transports = new Map<LinkName, Transport>();
+  private readonly sendSeq = new Map<LinkName, number>();
+  private knownNodes: Set<string>;
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
+  private lastKnownGenerations = '';
+
+  private constructor(
+    private readonly options: DriverOptions,
+    generation: number,
+  ) {
+    this.config = options.config;
+    this.ring = options.ring;
+    this.generation = generation;
+    this.startedAtWallMs = options.clock.wallNow();
+    this.knownNodes = new Set(this.config.nodes.map((node) => node.name));
+    this.core = new Membership(membershipConfigOf(this.config, options.self));
+    const seeds = options.store.readJson<Record<string, number>>(PEER_GENERATIONS_FILE) ?? {};
+    for (const [peer, seen] of Object.entries(seeds)) this.guard.seedGeneration(nodeName(peer), seen);
+  }
+
+  /** Persists a new generation, opens every link, and starts heartbeating. */
+  static async start(options: DriverOptions): Promise<Driver> {
+    const driver = new Driver(options, options.store.nextGeneration());
+    try {
+      for (const link of localLinks(options.config, options.self)) await driver.openLink(link);
+    } catch (error) {
+      await driver.closeTransports();
+      throw error;
+    }
+    driver.feed({ kind: 'started', now: options.clock.monotonicNow(), generation: driver.generation });
+    return driver;
+  }
+
+  get currentConfig(): ClusterConfig {
+    return this.config;
+  }
+
+  get self(): NodeName {
+    return this.options.self;
+  }
+
+  membership(): ReturnType<Membership['view']> {
+    return this.core.view();
+  }
+
+  transportDescriptions(): ReadonlyMap<LinkName, string> {
+    return new Map([...this.transports].map(([link, transport]) => [link, transport.description]));
+  }
+
+  /** Applies an already validated config: reopens the links whose endpoints changed, then tells the core. */
+  async reload(config: ClusterConfig, ring: KeyRing): Promise<{ reopened: LinkName[] }> {
+    const before = this.config;
+    this.config = config;
+    this.ring = ring;
+    this.knownNodes = new Set(config.nodes.map((node) => node.name));
+    const wanted = new Set(localLinks(config, this.self));
+    const reopened: LinkName[] = [];
+    for (const [link, transport] of [...this.transports]) {
+      if (!wanted.has(link) || endpointKey(before, this.self, link) !== endpointKey(config, this.self, link)) {
+        await transport.close();
+        this.transports.delete(link);
+      }
+    }
+    for (const link of wanted) {
+      if (!this.transports.has(link)) {
+        await this.openLink(link);
+        reopened.push(link);
+      }
+    }
+    this.feed({ kind: 'config-changed', now: this.options.clock.monotonicNow(), config: membershipConfigOf(config, this.self) });
+    return { reopened };
+  }
+
+  /** Graceful stop: tells the peers we leave (they mark us `left` at once), then closes everything. */
+  async leave(reason: string): Promise<void> {
+    if (this.closed) return;
+    this.feed({ kind: 'admin-requested', now: this.options.clock.monotonicNow(), request: { kind: 'leave', reason } });
+    // Let the datagrams reach the wire before the sockets close.
+    await new Promise((resolve) => setImmediate(resolve));
+    await this.close();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.closeTransports();
+  }
+
+  private async closeTransports(): Promise<void> {
+    await Promise.all([...this.transports.values()].map((transport) => transport.close()));
+    this.transports.clear();
+  }
+
+  private async openLink(link: LinkName): Promise<void> {
+    const transport = await this.options.openTransport(this.config, this.self, link, {
+      onDatagram: (arrivedOn, datagram) => this.received(arrivedOn, datagram.bytes),
+      onError: (failedOn, error) => this.transportFailed(failedOn, error),
+    });
+    this.transports.set(link, transport);
+    if (!this.linkCounters.has(link)) this.linkCounters.set(link, { sent: 0, received: 0, sendErrors: 0 });
+  }
+
+  private received(arrivedOn: LinkName, bytes: Buffer): void {
+    if (this.closed) return;
+    const decoded = decodePacket(bytes, {
+      cluster: this.config.cluster,
+      isKnownNode: (name) => this.knownNodes.has(name),
+      ring: this.ring,
+    });
+    if (!decoded.ok) return this.dropped(arrivedOn, decoded.reason, decoded.detail);
+    const { header, message } = decoded;
+    // Broadcast and multicast may loop our own datagrams back; they are neither news nor an attack.
+    if (header.sender === this.self) return;
+    if (header.link !== arrivedOn) return this.dropped(arrivedOn, 'replay', `packet for link ${header.link} arrived on ${arrivedOn}`);
+    const verdict = this.guard.admit(header.sender, arrivedOn, header.generation, header.seq);
+    if (verdict !== 'ok') return this.dropped(arrivedOn, verdict, `from ${header.sender} generation ${header.generation} seq ${header.seq}`);
+    const counters = this.linkCounters.get(arrivedOn);
+    if (counters) counters.received += 1;
+    this.feed({
+      kind: 'message-received',
+      now: this.options.clock.monotonicNow(),
+      envelope: { from: header.sender, link: arrivedOn, generation: header.generation, seq: header.seq, sentAtWallMs: header.sentAtWallMs },
+      message,
+    });
+    this.persistPeerGenerations();
+  }
+
+  private dropped(link: LinkName, reason: DropReason, detail: string): void {
+    this.drops.record(reason);
+    // Drops can come in floods; the counters carry the volume, the log only the first few of each reason.
+    const count = this.drops.snapshot()[reason];
+    if (count <= 5 || count % 1000 === 0) {
+      this.options.logger.log('warn', `dropped packet on ${link}: ${reason}`, { reason, detail, count });
+    }
+  }
+
+  private transportFailed(link: LinkName, error: Error): void {
+    const counters = this.linkCounters.get(link);
+    if (counters) {
+      counters.sendErrors += 1;
+      counters.lastError = error.message;
+      if (counters.sendErrors <= 5 || counters.sendErrors % 1000 === 0) {
+        this.options.logger.log('warn', `link ${link}: ${error.message}`, { link, errors: counters.sendErrors });
+      }
+    }
+  }
+
+  private feed(input: CoreInput): void {
+    const output = this.core.step(input);
+    for (const action of output.actions) this.perform(action);
+    this.arm(output.wakeAt);
+  }
+
+  private perform(action: CoreAction): void {
+    switch (action.kind) {
+      case 'persist':
+        this.options.store.writeJson(MEMBERSHIP_FILE, action.record);
+        return;
+      case 'send': {
+        const links = action.link === 'all' ? [...this.transports.keys()] : [action.link];
+        const repeats = action.message.type === 'leave' ? LEAVE_REPEATS : 1;
+        for (const link of links) for (let i = 0; i < repeats; i++) this.sendOn(link, action.message);
+        return;
+      }
+      case 'emit':
+        this.emitted(action.event);
+        return;
+    }
+  }
+
+  private sendOn(link: LinkName, message: Message): void {
+    const transport = this.transports.get(link);
+    if (!transport) return;
+    const seq = this.sendSeq.get(link) ?? 0;
+    this.sendSeq.set(link, (seq + 1) >>> 0);
+    const bytes = encodePacket(
+      { cluster: this.config.cluster, sender: this.self, link, generation: this.generation, seq, sentAtWallMs: this.options.clock.wallNow() },
+      message,
+      this.ring,
+    );
+    transport.send(bytes);
+    const counters = this.linkCounters.get(link);
+    if (counters) counters.sent += 1;
+  }
+
+  private emitted(event: ClusterEvent): void {
+    this.events.append(event, this.options.clock.wallNow());
+    const level = event.kind === 'peer-dead' || event.kind === 'link-dead' || event.kind === 'config-mismatch' || event.kind === 'link-jitter-high' || event.kind === 'pause-detected' ? 'warn' : 'info';
+    this.options.logger.log(level, `${event.kind}${event.node ? ` ${event.node}` : ''}${event.link ? ` link ${event.link}` : ''}: ${event.reason}`, {
+      event: event.kind,
+      ...(event.node ? { node: event.node } : {}),
+      ...(event.link ? { link: event.link } : {}),
+    });
+  }
+
+  private persistPeerGenerations(): void {
+    const generations = Object.fromEntries(this.guard.generations());
+    const text = JSON.stringify(generations);
+    if (text === this.lastKnownGenerations) return;
+    this.lastKnownGenerations = text;
+    this.options.store.writeJson(PEER_GENERATIONS_FILE, generations);
+  }
+
+  private arm(wakeAt: number | undefined): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (wakeAt === undefined || this.closed) return;
+    const delayMs = Math.max(0, wakeAt - this.options.clock.monotonicNow());
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.feed({ kind: 'timer-due', now: this.options.clock.monotonicNow() });
+    }, delayMs);
+  }
+}
+
+function endpointKey(config: ClusterConfig, self: NodeName, link: LinkName): string {
+  const linkConfig = config.links.find((candidate) => candidate.name === link);
+  const addresses = config.nodes.map((node) => [node.name, node.links[link]]);
+  return JSON.stringify([linkConfig, self, addresses]);
+}

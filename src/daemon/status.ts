@@ -1,0 +1,88 @@
+/**
+ * Turns the driver's live views into the status report served by the API.
+ */
+import type { StatusReport } from '../api/status-report.js';
+import { configDigest } from '../config/digest.js';
+import type { Clock } from '../lib/clock.js';
+import type { Driver } from './driver.js';
+
+export const STATUS_EVENTS_MAX = 15;
+
+export interface StatusContext {
+  readonly driver: Driver;
+  readonly clock: Clock;
+  readonly version: string;
+  readonly configFile: string;
+}
+
+export function buildStatus({ driver, clock, version, configFile }: StatusContext): StatusReport {
+  const now = clock.monotonicNow();
+  const view = driver.membership();
+  const config = driver.currentConfig;
+  const endpoints = driver.transportDescriptions();
+  const selfNode = config.nodes.find((node) => node.name === driver.self);
+  const warnings: string[] = [];
+  const nodes: StatusReport['nodes'][number][] = [];
+  nodes.push({
+    name: driver.self,
+    self: true,
+    state: 'up',
+    since: new Date(driver.startedAtWallMs).toISOString(),
+    reason: 'this node',
+    generation: driver.generation,
+    uptimeMs: clock.wallNow() - driver.startedAtWallMs,
+    configMatches: true,
+    links: Object.keys(selfNode?.links ?? {}).map((link) => {
+      const endpoint = endpoints.get(link as never);
+      return { name: link, state: endpoint ? 'up' : 'dead', lastHeardMsAgo: null, loss: 0, gapMeanMs: 0, gapMaxMs: 0, jitterWarning: false, ...(endpoint ? { endpoint } : {}) };
+    }),
+  });
+  for (const peer of view.peers) {
+    nodes.push({
+      name: peer.name,
+      self: false,
+      state: peer.state,
+      since: new Date(clock.wallNow() - (now - peer.since)).toISOString(),
+      reason: peer.reason,
+      generation: peer.generation ?? null,
+      uptimeMs: peer.uptimeMs ?? null,
+      configMatches: peer.configMatches ?? null,
+      links: peer.links.map((link) => ({
+        name: link.name,
+        state: link.state,
+        lastHeardMsAgo: link.lastHeardAt === undefined ? null : Math.max(0, Math.round(now - link.lastHeardAt)),
+        loss: link.loss,
+        gapMeanMs: Math.round(link.gapMeanMs),
+        gapMaxMs: Math.round(link.gapMaxMs),
+        jitterWarning: link.jitterWarning,
+      })),
+    });
+    if (peer.configMatches === false) warnings.push(`${peer.name} runs a different cluster config (digests differ): run 'tandem config check' on both nodes and reload`);
+    for (const link of peer.links) {
+      if (link.jitterWarning) {
+        warnings.push(`link ${link.name} to ${peer.name}: heartbeat gaps up to ${Math.round(link.gapMaxMs)} ms, close to deadtime ${config.timings.deadtimeMs} ms: a false failover is near (raise deadtime or fix the link)`);
+      }
+    }
+  }
+  const linkCounters = Object.fromEntries([...driver.linkCounters].map(([link, counters]) => [link, { ...counters }]));
+  return {
+    version,
+    cluster: config.cluster,
+    node: driver.self,
+    generation: driver.generation,
+    uptimeMs: clock.wallNow() - driver.startedAtWallMs,
+    configDigest: configDigest(config),
+    configFile,
+    timings: config.timings,
+    nodes,
+    counters: { dropped: driver.drops.snapshot(), links: linkCounters },
+    warnings,
+    events: driver.events.recent(STATUS_EVENTS_MAX).map((event) => ({
+      wallTime: event.wallTime,
+      kind: event.kind,
+      ...(event.node ? { node: event.node } : {}),
+      ...(event.link ? { link: event.link } : {}),
+      reason: event.reason,
+    })),
+  };
+}
