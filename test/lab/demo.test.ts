@@ -15,5 +15,5 @@ labTest('npm run demo brings up three nodes and removes everything afterwards', 
   const prefix = /lab (\S+):/.exec(result.stdout)?.[1];
   assert.ok(prefix, 'the demo names its lab');
   const namespaces = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout;
-  assert.ok(!namespaces.includes(prefix), `namespaces of ${prefix} were removed`);
+  assert.ok(!namespaces.includes(prefix ?? ''), `namespaces of ${prefix} were removed`);
 }, { timeout: 90_000 });
