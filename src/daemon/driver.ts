@@ -24,7 +24,7 @@ import type { Clock } from '../lib/clock.js';
 import type { Transport, TransportHandlers } from '../net/transport.js';
 import type { Logger } from '../obs/logger.js';
 import { EventLog } from '../obs/event-log.js';
-import { decodePacket, encodePacket, type DropReason } from '../wire/codec.js';
+import { decodePacket, encodePacket, linkMismatch, type DropReason } from '../wire/codec.js';
 import { DropCounters } from '../wire/drop-counters.js';
 import { ReceiveGuard } from '../wire/receive-guard.js';
 import { configDigest } from '../config/digest.js';
@@ -197,7 +197,8 @@ export class Driver {
     const { header, message } = decoded;
     // Broadcast and multicast may loop our own datagrams back; they are neither news nor an attack.
     if (header.sender === this.self) return;
-    if (header.link !== arrivedOn) return this.dropped(arrivedOn, 'replay', `packet for link ${header.link} arrived on ${arrivedOn}`);
+    // A genuine packet of another link can only arrive here if someone captured and re-sent it: a replay.
+    if (linkMismatch(header, arrivedOn)) return this.dropped(arrivedOn, 'replay', `packet for link ${header.link} arrived on ${arrivedOn}`);
     const verdict = this.guard.admit(header.sender, arrivedOn, header.generation, header.seq);
     if (verdict !== 'ok') return this.dropped(arrivedOn, verdict, `from ${header.sender} generation ${header.generation} seq ${header.seq}`);
     const counters = this.linkCounters.get(arrivedOn);
