@@ -96,13 +96,17 @@ export interface ConfigIssue {
   readonly severity: 'error' | 'warning';
   readonly code: string;
   readonly file: string;
+  /** 1-based line; 0 when the issue is about the whole file (unreadable, wrong mode, a line that is missing). */
   readonly line: number;
+  /** 1-based column; 0 together with line 0. */
   readonly column: number;
   /** Dotted path of the field, e.g. `nodes[1].links.lan.address`. */
   readonly path: string;
   readonly message: string;
 }
 
+/** `file:line:column: severity: path: message [code]`, in the style of compilers; `file:` alone for whole-file issues. */
 export function formatIssue(issue: ConfigIssue): string {
-  return `${issue.file}:${issue.line}:${issue.column}: ${issue.severity}: ${issue.path ? `${issue.path}: ` : ''}${issue.message} [${issue.code}]`;
+  const where = issue.line > 0 ? `${issue.file}:${issue.line}:${issue.column}` : issue.file;
+  return `${where}: ${issue.severity}: ${issue.path ? `${issue.path}: ` : ''}${issue.message} [${issue.code}]`;
 }
