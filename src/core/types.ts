@@ -40,8 +40,12 @@ export interface Envelope {
   readonly sentAtWallMs: number;
 }
 
-export type PeerState = 'up' | 'late' | 'dead' | 'left';
-export type LinkState = 'up' | 'late' | 'dead';
+/**
+ * `unknown`: not heard since this node started watching it (start-up, or the peer was added by a config change);
+ * it becomes `dead` only after `initdeadMs` (heartbeat's initdead), never `late`.
+ */
+export type PeerState = 'unknown' | 'up' | 'late' | 'dead' | 'left';
+export type LinkState = 'unknown' | 'up' | 'late' | 'dead';
 
 /** Timing of the failure detector, in milliseconds, converted once at the config edge. */
 export interface MembershipTimings {

@@ -24,7 +24,8 @@ import type { Clock } from '../lib/clock.js';
 import type { Transport, TransportHandlers } from '../net/transport.js';
 import type { Logger } from '../obs/logger.js';
 import { EventLog } from '../obs/event-log.js';
-import { decodePacket, encodePacket, linkMismatch, type DropReason } from '../wire/codec.js';
+import { encodePacket, type DropReason } from '../wire/codec.js';
+import { receivePacket } from '../wire/receive-path.js';
 import { DropCounters } from '../wire/drop-counters.js';
 import { ReceiveGuard } from '../wire/receive-guard.js';
 import { configDigest } from '../config/digest.js';
@@ -188,27 +189,18 @@ export class Driver {
 
   private received(arrivedOn: LinkName, bytes: Buffer): void {
     if (this.closed) return;
-    const decoded = decodePacket(bytes, {
+    const received = receivePacket(bytes, arrivedOn, {
+      self: this.self,
       cluster: this.config.cluster,
-      isKnownNode: (name) => this.knownNodes.has(name),
       ring: this.ring,
+      isKnownNode: (name) => this.knownNodes.has(name),
+      guard: this.guard,
     });
-    if (!decoded.ok) return this.dropped(arrivedOn, decoded.reason, decoded.detail);
-    const { header, message } = decoded;
     // Broadcast and multicast may loop our own datagrams back; they are neither news nor an attack.
-    if (header.sender === this.self) return;
-    // A genuine packet of another link can only arrive here if someone captured and re-sent it: a replay.
-    if (linkMismatch(header, arrivedOn)) return this.dropped(arrivedOn, 'replay', `packet for link ${header.link} arrived on ${arrivedOn}`);
-    const verdict = this.guard.admit(header.sender, arrivedOn, header.generation, header.seq);
-    if (verdict !== 'ok') return this.dropped(arrivedOn, verdict, `from ${header.sender} generation ${header.generation} seq ${header.seq}`);
+    if (!received.ok) return received.reason === 'own-packet' ? undefined : this.dropped(arrivedOn, received.reason, received.detail);
     const counters = this.linkCounters.get(arrivedOn);
     if (counters) counters.received += 1;
-    this.feed({
-      kind: 'message-received',
-      now: this.options.clock.monotonicNow(),
-      envelope: { from: header.sender, link: arrivedOn, generation: header.generation, seq: header.seq, sentAtWallMs: header.sentAtWallMs },
-      message,
-    });
+    this.feed({ kind: 'message-received', now: this.options.clock.monotonicNow(), envelope: received.envelope, message: received.message });
     this.persistPeerGenerations();
   }
 

@@ -1,0 +1,111 @@
+/**
+ * `npm run sim -- --seed N [--trace]`: replay one seed (the knobs are printed first).
+ * `npm run sim -- --seeds A..B`: run a range. `npm run soak` (`--soak`): random seeds until Ctrl-C.
+ * Options `--nodes`, `--links`, `--ms` fix what the seed would otherwise draw; `--broken KIND` runs a deliberately
+ * broken variant. Exits non-zero on the first failure.
+ */
+import { randomInt } from 'node:crypto';
+import { describeKnobs } from './knobs.js';
+import { knobsFor, runSeed, type RunOptions } from './run.js';
+import { BROKEN_VARIANTS, type BrokenVariant } from './world.js';
+
+function main(argv: readonly string[]): number {
+  const args = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (!arg.startsWith('--')) return usage(`unexpected argument ${arg}`);
+    const next = argv[i + 1];
+    if (arg === '--trace' || arg === '--soak') args.set(arg, 'true');
+    else if (next === undefined) return usage(`${arg} needs a value`);
+    else args.set(arg, next), i++;
+  }
+  const options: { -readonly [K in keyof RunOptions]: RunOptions[K] } = {};
+  for (const [flag, key] of [['--nodes', 'nodes'], ['--links', 'links'], ['--ms', 'simulatedMs']] as const) {
+    const value = args.get(flag);
+    if (value === undefined) continue;
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1) return usage(`${flag} must be a positive integer: ${value}`);
+    options[key] = n;
+  }
+  const broken = args.get('--broken');
+  if (broken !== undefined) {
+    if (!(BROKEN_VARIANTS as readonly string[]).includes(broken)) return usage(`--broken must be one of ${BROKEN_VARIANTS.join(', ')}`);
+    options.broken = broken as BrokenVariant;
+  }
+  const seed = args.get('--seed');
+  if (seed !== undefined) {
+    const n = Number(seed);
+    if (!Number.isInteger(n) || n < 0) return usage(`--seed must be a non-negative integer: ${seed}`);
+    console.log(describeKnobs(knobsFor(n, options)));
+    if (args.has('--trace')) options.trace = (line) => console.log(line);
+    return report(n, options, true);
+  }
+  const range = args.get('--seeds');
+  if (range !== undefined) {
+    const match = /^(\d+)\.\.(\d+)$/.exec(range);
+    if (!match) return usage(`--seeds must be A..B: ${range}`);
+    const [from, to] = [Number(match[1]), Number(match[2])];
+    const started = performance.now();
+    for (let s = from; s <= to; s++) if (report(s, options, false) !== 0) return 1;
+    console.log(`${to - from + 1} seeds passed in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    return 0;
+  }
+  if (args.has('--soak')) {
+    soak(options);
+    return -1;
+  }
+  return usage('give --seed N, --seeds A..B or --soak');
+}
+
+function report(seed: number, options: RunOptions, verbose: boolean): number {
+  const result = runSeed(seed, options);
+  if (!result.ok) {
+    console.error(result.failure);
+    return 1;
+  }
+  if (verbose) console.log(`seed ${seed} passed: ${JSON.stringify(result.stats)}`);
+  return 0;
+}
+
+/** Random seeds in batches, yielding between batches so Ctrl-C is heard; a status line every few seconds. */
+function soak(options: RunOptions): void {
+  const started = performance.now();
+  let seeds = 0;
+  let simulatedMs = 0;
+  let lastReport = started;
+  const status = (): string => {
+    const seconds = (performance.now() - started) / 1000;
+    return `${seeds} seeds in ${seconds.toFixed(0)} s: ${(seeds / seconds).toFixed(1)} seeds/s, ${(simulatedMs / 3_600_000).toFixed(2)} simulated hours`;
+  };
+  process.on('SIGINT', () => {
+    console.log(`\nstopped: ${status()}`);
+    process.exit(0);
+  });
+  const batch = (): void => {
+    for (let i = 0; i < 5; i++) {
+      const seed = randomInt(0, 2 ** 31);
+      const result = runSeed(seed, options);
+      if (!result.ok) {
+        console.error(result.failure);
+        process.exit(1);
+      }
+      seeds += 1;
+      simulatedMs += result.stats.simulatedMs;
+    }
+    if (performance.now() - lastReport > 5000) {
+      lastReport = performance.now();
+      console.log(status());
+    }
+    setImmediate(batch);
+  };
+  console.log('soak: random seeds until Ctrl-C');
+  batch();
+}
+
+function usage(problem: string): number {
+  console.error(`${problem}\nusage: sim --seed N [--trace] | --seeds A..B | --soak  [--nodes N] [--links N] [--ms N] [--broken ${BROKEN_VARIANTS.join('|')}]`);
+  return 2;
+}
+
+const code = main(process.argv.slice(2));
+if (code >= 0) process.exitCode = code;

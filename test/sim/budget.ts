@@ -1,0 +1,21 @@
+/** Shared body of the budget-N.test.ts files: one subtest per block of seeds, failures reported with replay. */
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { runSeed } from '../../src/sim/run.js';
+import { SIMULATED_MS_DEFAULT } from '../../src/sim/knobs.js';
+
+const SEEDS_PER_SUBTEST = 25;
+
+export function runBudget(from: number, to: number): void {
+  for (let start = from; start <= to; start += SEEDS_PER_SUBTEST) {
+    const end = Math.min(to, start + SEEDS_PER_SUBTEST - 1);
+    test(`seeds ${start}..${end}: no checker fails in ${SIMULATED_MS_DEFAULT / 1000} simulated seconds each`, () => {
+      for (let seed = start; seed <= end; seed++) {
+        const result = runSeed(seed);
+        if (!result.ok) assert.fail(result.failure);
+        assert.equal(result.stats.simulatedMs, SIMULATED_MS_DEFAULT);
+        assert.ok(result.stats.nodes >= 3 && result.stats.nodes <= 5 && result.stats.links >= 1 && result.stats.links <= 3);
+      }
+    });
+  }
+}
