@@ -77,7 +77,8 @@ async function openGroup(options: UdpTransportOptions, target: string): Promise<
   const sender = await bindSocket(options, scoped(local.address, local.interface), link.port);
   let receiver: Socket;
   try {
-    receiver = await bindSocket(options, target, link.port);
+    // Link-local IPv6 groups (ff02::) exist only with an interface scope.
+    receiver = await bindSocket(options, scoped(target, local.interface), link.port);
   } catch (error) {
     await closeSockets([sender]);
     throw error;
@@ -95,7 +96,7 @@ async function openGroup(options: UdpTransportOptions, target: string): Promise<
     link: link.name,
     description: `${link.transport} ${target}:${link.port} via ${local.address}`,
     send(bytes) {
-      sender.send(bytes, link.port, target, (error) => {
+      sender.send(bytes, link.port, scoped(target, local.interface), (error) => {
         if (error) handlers.onError(link.name, error);
       });
     },

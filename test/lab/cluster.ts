@@ -7,7 +7,7 @@ import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { StatusReport } from '../../src/api/status-report.js';
-import { callApi } from '../../src/cli/client.js';
+import { DaemonUnreachableError, callApi } from '../../src/cli/client.js';
 import type { Lab, LabProcess } from './lab.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -138,8 +138,15 @@ export class LabCluster {
   /** Polls until `check` holds; fails with `what` and the last status seen. Not a timing assertion: a generous bound. */
   async waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 15_000, intervalMs = 25): Promise<void> {
     const deadline = Date.now() + timeoutMs;
+    let lastError = '';
     for (;;) {
-      if (await check()) return;
+      try {
+        if (await check()) return;
+      } catch (error) {
+        // A daemon still starting (no socket yet) or restarting is "not yet", not a failure.
+        if (!(error instanceof DaemonUnreachableError)) throw error;
+        lastError = error.message;
+      }
       if (Date.now() > deadline) {
         const snapshot = await Promise.all(
           this.options.nodes.map(async (node) => {
@@ -147,11 +154,12 @@ export class LabCluster {
               const status = await this.status(node);
               return `${node}: ${status.nodes.map((n) => `${n.name}=${n.state}[${n.links.map((l) => `${l.name}:${l.state}`).join(',')}]`).join(' ')}`;
             } catch (error) {
-              return `${node}: unreachable (${(error as Error).message})`;
+              const output = this.processes.get(node)?.output().split('\n').slice(-15).join('\n') ?? '(not started)';
+              return `${node}: unreachable (${(error as Error).message}); last output:\n${output}`;
             }
           }),
         );
-        throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what}\n${snapshot.join('\n')}`);
+        throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what}${lastError ? ` (last: ${lastError})` : ''}\n${snapshot.join('\n')}`);
       }
       await new Promise((resolve) => setTimeout(resolve, intervalMs));
     }
