@@ -1,0 +1,53 @@
+/** The CLI's contract with scripts: exit codes, --json output, and clear messages for the usual mistakes. */
+import assert from 'node:assert/strict';
+import { chmodSync } from 'node:fs';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { EXIT, runCli } from './main.js';
+
+const REPO = fileURLToPath(new URL('../../../', import.meta.url));
+
+async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await runCli(argv, { out: (text) => (out += text), err: (text) => (err += text), isTty: false });
+  return { code, out, err };
+}
+
+test('config check: a good config exits 0, a broken one lists file:line:column issues and exits 1', async () => {
+  chmodSync(`${REPO}examples/keys`, 0o600);
+  const good = await cli('config', 'check', `${REPO}examples/tandem.yaml`);
+  assert.equal(good.code, EXIT.ok, good.out + good.err);
+  assert.match(good.out, /OK \(3 nodes, 2 links\)/);
+
+  const broken = await cli('config', 'check', `${REPO}test/config-corpus/05-bare-number-duration.yaml`);
+  assert.equal(broken.code, EXIT.problem);
+  assert.match(broken.out, /05-bare-number-duration\.yaml:4:13: error: timings\.deadtime: .*TND_E_CONFIG_DURATION/);
+
+  const json = await cli('config', 'check', '--json', `${REPO}test/config-corpus/05-bare-number-duration.yaml`);
+  const parsed = JSON.parse(json.out) as { ok: boolean; issues: { line: number; code: string }[] };
+  assert.equal(parsed.ok, false);
+  assert.deepEqual(parsed.issues.map((issue) => [issue.line, issue.code]), [[4, 'TND_E_CONFIG_DURATION']]);
+});
+
+test('usage errors exit 2 and name the problem', async () => {
+  const unknown = await cli('frobnicate');
+  assert.equal(unknown.code, EXIT.usage);
+  assert.match(unknown.err, /unknown command "frobnicate"/);
+  assert.equal((await cli()).code, EXIT.usage);
+  assert.equal((await cli('--bogus-flag', 'status')).code, EXIT.usage);
+  assert.equal((await cli('config', 'check')).code, EXIT.usage);
+  assert.equal((await cli('events', '-n', 'lots')).code, EXIT.usage);
+});
+
+test('a daemon that is not running is exit 3 with the socket named, at once', async () => {
+  const result = await cli('--socket', '/nonexistent/tandemd.sock', 'status');
+  assert.equal(result.code, EXIT.unreachable);
+  assert.match(result.err, /Cannot reach tandemd at \/nonexistent\/tandemd\.sock: ENOENT/);
+});
+
+test('version, with and without --json', async () => {
+  const version = JSON.parse((await cli('version', '--json')).out) as { version: string };
+  assert.match(version.version, /^\d+\.\d+\.\d+/);
+  assert.match((await cli('version')).out, /^tandem \d+\.\d+\.\d+/);
+});
