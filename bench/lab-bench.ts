@@ -73,7 +73,8 @@ function daemonPid(configPath: string): number {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
-      if (cmdline.some((arg) => arg.endsWith('main.js')) && cmdline.includes(configPath) && !cmdline[0]?.includes('unshare')) return Number(entry);
+      // The node program itself, not the unshare or init shell whose argument lists also name it.
+      if (cmdline[0] === process.execPath && cmdline[1]?.endsWith('daemon/main.js') && cmdline.includes(configPath)) return Number(entry);
     } catch {
       // The process ended between readdir and read: not ours to measure.
     }

@@ -37,5 +37,7 @@ test('status text shows each node, its links, the reason of a dead node, drops, 
   assert.match(text, /warning: n2 runs a different cluster config/);
   assert.match(text, /12:03:49 peer-dead n3: no heartbeat/);
   assert.ok(!text.includes('\x1b['), 'no escape codes off a terminal');
-  assert.ok(formatStatus(report, colours).includes('\x1b[31mdead'), 'dead is red on a terminal');
+  const coloured = formatStatus(report, colours);
+  assert.ok(coloured.includes('\x1b[31mdead'), 'dead is red on a terminal');
+  assert.ok(coloured.includes('\x1b[32mup'), 'up is green on a terminal');
 });

@@ -17,9 +17,11 @@ const ansi = (code: number) => (text: string) => `\x1b[${code}m${text}\x1b[0m`;
 export const colours: Paint = { green: ansi(32), yellow: ansi(33), red: ansi(31), dim: ansi(2), bold: ansi(1) };
 export const plain: Paint = { green: (t) => t, yellow: (t) => t, red: (t) => t, dim: (t) => t, bold: (t) => t };
 
+/** Colours a state word; `state` may carry padding for column alignment. */
 export function stateColour(paint: Paint, state: string): string {
-  if (state === 'up') return paint.green(state);
-  if (state === 'late' || state === 'left') return paint.yellow(state);
+  const word = state.trim();
+  if (word === 'up') return paint.green(state);
+  if (word === 'late' || word === 'left' || word === 'unknown') return paint.yellow(state);
   return paint.red(state);
 }
 

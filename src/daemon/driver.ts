@@ -15,6 +15,7 @@ import {
   type CoreInput,
   type LinkName,
   type MembershipConfig,
+  type MembershipView,
   type Message,
   type NodeName,
   linkName,
@@ -125,7 +126,7 @@ export class Driver {
     return this.options.self;
   }
 
-  membership(): ReturnType<Membership['view']> {
+  membership(): MembershipView {
     return this.core.view();
   }
 

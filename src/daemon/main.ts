@@ -52,8 +52,14 @@ async function main(): Promise<number> {
     process.stderr.write(`tandemd: ${(error as Error).message}\n${USAGE}\n`);
     return 2;
   }
-  if (args.help) return void process.stdout.write(USAGE + '\n'), 0;
-  if (args.version) return void process.stdout.write(`tandemd ${VERSION}\n`), 0;
+  if (args.help) {
+    process.stdout.write(USAGE + '\n');
+    return 0;
+  }
+  if (args.version) {
+    process.stdout.write(`tandemd ${VERSION}\n`);
+    return 0;
+  }
 
   const configFile = args.config ?? DEFAULT_CONFIG_FILE;
   const loaded = await loadConfig(configFile);

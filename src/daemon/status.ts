@@ -3,6 +3,7 @@
  */
 import type { StatusReport } from '../api/status-report.js';
 import { configDigest } from '../config/digest.js';
+import { linkName } from '../core/types.js';
 import type { Clock } from '../lib/clock.js';
 import type { Driver } from './driver.js';
 
@@ -33,7 +34,7 @@ export function buildStatus({ driver, clock, version, configFile }: StatusContex
     uptimeMs: clock.wallNow() - driver.startedAtWallMs,
     configMatches: true,
     links: Object.keys(selfNode?.links ?? {}).map((link) => {
-      const endpoint = endpoints.get(link as never);
+      const endpoint = endpoints.get(linkName(link));
       return { name: link, state: endpoint ? 'up' : 'dead', lastHeardMsAgo: null, loss: 0, gapMeanMs: 0, gapMaxMs: 0, jitterWarning: false, ...(endpoint ? { endpoint } : {}) };
     }),
   });
