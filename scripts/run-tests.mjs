@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 
 const groups = process.argv.slice(2);
 const wanted = groups.length > 0 ? groups : ['unit', 'sim', 'lab'];
-const roots = { unit: ['dist/src'], sim: ['dist/test/sim'], lab: ['dist/test/lab'] };
+const roots = { unit: ['dist/src'], sim: ['dist/test/sim'], lab: ['dist/test/lab', 'dist/test/platform'] };
 const concurrency = { unit: 2, sim: 2, lab: 1 };
 
 function findTests(dir) {

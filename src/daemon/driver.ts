@@ -89,7 +89,8 @@ export class Driver {
   private knownNodes: Set<string>;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
-  private lastKnownGenerations = '';
+  private readonly persistedGenerations = new Map<NodeName, number>();
+  private armedFor: number | undefined;
 
   private constructor(
     private readonly options: DriverOptions,
@@ -102,7 +103,10 @@ export class Driver {
     this.knownNodes = new Set(this.config.nodes.map((node) => node.name));
     this.core = new Membership(membershipConfigOf(this.config, options.self));
     const seeds = options.store.readJson<Record<string, number>>(PEER_GENERATIONS_FILE) ?? {};
-    for (const [peer, seen] of Object.entries(seeds)) this.guard.seedGeneration(nodeName(peer), seen);
+    for (const [peer, seen] of Object.entries(seeds)) {
+      this.guard.seedGeneration(nodeName(peer), seen);
+      this.persistedGenerations.set(nodeName(peer), seen);
+    }
   }
 
   /** Persists a new generation, opens every link, and starts heartbeating. */
@@ -202,7 +206,7 @@ export class Driver {
     const counters = this.linkCounters.get(arrivedOn);
     if (counters) counters.received += 1;
     this.feed({ kind: 'message-received', now: this.options.clock.monotonicNow(), envelope: received.envelope, message: received.message });
-    this.persistPeerGenerations();
+    this.persistPeerGenerations(received.envelope.from, received.envelope.generation);
   }
 
   private dropped(link: LinkName, reason: DropReason, detail: string): void {
@@ -273,17 +277,19 @@ export class Driver {
     });
   }
 
-  private persistPeerGenerations(): void {
-    const generations = Object.fromEntries(this.guard.generations());
-    const text = JSON.stringify(generations);
-    if (text === this.lastKnownGenerations) return;
-    this.lastKnownGenerations = text;
-    this.options.store.writeJson(PEER_GENERATIONS_FILE, generations);
+  /** Stores the peers' generations when one changed, so a restarted receiver still refuses older ones. */
+  private persistPeerGenerations(sender: NodeName, generation: number): void {
+    if (this.persistedGenerations.get(sender) === generation) return;
+    this.persistedGenerations.set(sender, generation);
+    this.options.store.writeJson(PEER_GENERATIONS_FILE, Object.fromEntries(this.guard.generations()));
   }
 
   private arm(wakeAt: number | undefined): void {
+    // Most packets leave the deadline where it was: keep the armed timer rather than churn one per datagram.
+    if (this.timer && wakeAt === this.armedFor) return;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    this.armedFor = wakeAt;
     if (wakeAt === undefined || this.closed) return;
     const delayMs = Math.max(0, wakeAt - this.options.clock.monotonicNow());
     this.timer = setTimeout(() => {

@@ -40,9 +40,13 @@ function scoped(address: string, iface: string | undefined): string {
   return isIPv6(address) && iface && !address.includes('%') ? `${address}%${iface}` : address;
 }
 
-function bindSocket(options: UdpTransportOptions, address: string, port: number): Promise<Socket> {
+/**
+ * `shared` is for the broadcast/multicast receivers only; a node's own unicast address is bound exclusively,
+ * so a second tandemd started by mistake on the same node fails at once instead of stealing heartbeats.
+ */
+function bindSocket(options: UdpTransportOptions, address: string, port: number, shared: boolean): Promise<Socket> {
   const { link, handlers } = options;
-  const socket = createSocket({ type: socketType(address), reuseAddr: true });
+  const socket = createSocket({ type: socketType(address), reuseAddr: shared });
   return new Promise((resolve, reject) => {
     const onBindError = (error: Error): void => reject(new TransportError(link.name, `cannot bind ${address}:${port}`, error));
     socket.once('error', onBindError);
@@ -57,7 +61,7 @@ function bindSocket(options: UdpTransportOptions, address: string, port: number)
 
 async function openUnicast(options: UdpTransportOptions): Promise<Transport> {
   const { link, local, peers, handlers } = options;
-  const socket = await bindSocket(options, scoped(local.address, local.interface), link.port);
+  const socket = await bindSocket(options, scoped(local.address, local.interface), link.port, false);
   return {
     link: link.name,
     description: `udp-unicast ${local.address}:${link.port}`,
@@ -74,11 +78,11 @@ async function openUnicast(options: UdpTransportOptions): Promise<Transport> {
 
 async function openGroup(options: UdpTransportOptions, target: string): Promise<Transport> {
   const { link, local, handlers } = options;
-  const sender = await bindSocket(options, scoped(local.address, local.interface), link.port);
+  const sender = await bindSocket(options, scoped(local.address, local.interface), link.port, false);
   let receiver: Socket;
   try {
     // Link-local IPv6 groups (ff02::) exist only with an interface scope.
-    receiver = await bindSocket(options, scoped(target, local.interface), link.port);
+    receiver = await bindSocket(options, scoped(target, local.interface), link.port, true);
   } catch (error) {
     await closeSockets([sender]);
     throw error;

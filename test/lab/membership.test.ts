@@ -4,6 +4,8 @@
  * an interface taken down. Assertions read the daemons' own status through their API sockets.
  */
 import assert from 'node:assert/strict';
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { Lab, labTest } from './lab.js';
 import { LabCluster } from './cluster.js';
 
@@ -27,6 +29,8 @@ labTest('three nodes on two links come up without ever declaring a peer dead', a
     for (const node of NODES) {
       const status = await cluster.status(node);
       assert.equal(status.node, node, 'the node name comes from the UTS namespace host name');
+      assert.equal(statSync(cluster.socket(node)).mode & 0o777, 0o600, 'the API socket is owner-only');
+      assert.equal(readFileSync(join(cluster.nodeDir(node), 'state', 'generation'), 'utf8'), '1\n', 'the generation is persisted');
       assert.equal(status.nodes.length, 3);
       for (const peer of status.nodes.filter((entry) => !entry.self)) {
         assert.equal(peer.state, 'up');

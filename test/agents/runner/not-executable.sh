@@ -1,0 +1,3 @@
+#!/bin/sh
+# Deliberately mode 0644: running it must be reported as not-installed.
+exit 0

@@ -1,0 +1,5 @@
+#!/bin/sh
+# Crashes: kills itself with SIGSEGV (no core file).
+ulimit -c 0
+echo "about to crash"
+kill -SEGV $$
