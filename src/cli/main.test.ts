@@ -15,7 +15,9 @@ async function cli(...argv: string[]): Promise<{ code: number; out: string; err:
 }
 
 test('config check: a good config exits 0, a broken one lists file:line:column issues and exits 1', async () => {
+  // Git does not keep file modes: a fresh clone has the key files at 0644, which tandem rightly refuses.
   chmodSync(`${REPO}examples/keys`, 0o600);
+  chmodSync(`${REPO}test/config-corpus/keys`, 0o600);
   const good = await cli('config', 'check', `${REPO}examples/tandem.yaml`);
   assert.equal(good.code, EXIT.ok, good.out + good.err);
   assert.match(good.out, /OK \(3 nodes, 2 links\)/);
