@@ -19,7 +19,8 @@ import { access, mkdir, readFile, readlink, realpath, stat } from 'node:fs/promi
 import { isAbsolute, normalize } from 'node:path';
 import { type CommandOutcome, type CommandRunner, describeOutcome, outcomeOutput, runCommand } from '../platform/command.js';
 import { findMountHolders, type MountEntry, type MountHolder, parseMountinfo, signalHolders, topMountAt } from '../platform/mounts.js';
-import { type AgentAction, type AgentResult, type ExecStatus, OCF_RC, type OperationOptions, type ResourceAgent } from './types.js';
+import { type AgentAction, type AgentResult, OCF_RC, type OperationOptions, type ResourceAgent } from './types.js';
+import { builtinResult, commandFailedParts, type ResultParts } from './builtin-result.js';
 
 export interface FilesystemParams {
   /** `/dev/sdb1`, `UUID=…`, `LABEL=…`, `server:/export`, `tmpfs`, or the source directory of a bind mount. */
@@ -199,19 +200,13 @@ export class FilesystemAgent implements ResourceAgent {
   }
 
   private fromCommand(started: number, argv: readonly string[], outcome: CommandOutcome & { kind: 'not-installed' | 'timeout' }): AgentResult {
-    return this.result(started, { exec: outcome.kind, detail: describeOutcome(argv, outcome), output: outcomeOutput(outcome) });
+    return this.result(started, commandFailedParts(argv, outcome));
   }
 
-  private result(started: number, parts: { exec?: ExecStatus; rc?: number; detail: string; output?: string }): AgentResult {
-    const exec = parts.exec ?? 'done';
-    return {
-      exec,
-      ...(exec === 'done' ? { rc: parts.rc ?? OCF_RC.ERR_GENERIC } : {}),
-      durationMs: this.now() - started,
-      outputTail: (parts.output ?? '').slice(-4096),
-      detail: parts.detail,
-    };
+  private result(started: number, parts: ResultParts): AgentResult {
+    return builtinResult(this.now() - started, parts);
   }
+
 }
 
 async function defaultFindHolders(mount: MountEntry): Promise<MountHolder[]> {

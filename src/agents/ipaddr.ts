@@ -19,7 +19,8 @@ import { isIPv4, isIPv6 } from 'node:net';
 import { sameAddress } from '../platform/announce-frames.js';
 import { type Announcement, type AnnouncementOutcome, type AnnouncerDeps, prepareAnnouncer, startAnnouncement } from '../platform/announcer.js';
 import { type CommandOutcome, type CommandRunner, describeOutcome, outcomeOutput, runCommand } from '../platform/command.js';
-import { type AgentAction, type AgentResult, type ExecStatus, OCF_RC, type OperationOptions, type ResourceAgent } from './types.js';
+import { type AgentAction, type AgentResult, OCF_RC, type OperationOptions, type ResourceAgent } from './types.js';
+import { builtinResult, commandFailedParts, type ResultParts } from './builtin-result.js';
 
 export interface IpAddrParams {
   /** IPv4 or IPv6, without a prefix. */
@@ -276,19 +277,13 @@ export class IpAddrAgent implements ResourceAgent {
   }
 
   private fromCommand(started: number, argv: readonly string[], outcome: CommandOutcome & { kind: 'not-installed' | 'timeout' }): AgentResult {
-    return this.result(started, { exec: outcome.kind, detail: describeOutcome(argv, outcome), output: outcomeOutput(outcome) });
+    return this.result(started, commandFailedParts(argv, outcome));
   }
 
-  private result(started: number, parts: { exec?: ExecStatus; rc?: number; detail: string; output?: string }): AgentResult {
-    const exec = parts.exec ?? 'done';
-    return {
-      exec,
-      ...(exec === 'done' ? { rc: parts.rc ?? OCF_RC.ERR_GENERIC } : {}),
-      durationMs: this.now() - started,
-      outputTail: (parts.output ?? '').slice(-4096),
-      detail: parts.detail,
-    };
+  private result(started: number, parts: ResultParts): AgentResult {
+    return builtinResult(this.now() - started, parts);
   }
+
 }
 
 function describeFirst(first: AnnouncementOutcome, params: ValidatedIpAddrParams, afterMs: number | undefined): string {

@@ -43,7 +43,7 @@ export function canonicalAddress(address: string): string {
 }
 
 /** The eight 16-bit groups of a valid IPv6 address (embedded IPv4 and `::` expanded). */
-function expandIpv6(address: string): number[] {
+export function expandIpv6(address: string): number[] {
   let text = address.toLowerCase();
   const zoneAt = text.indexOf('%');
   if (zoneAt >= 0) text = text.slice(0, zoneAt);

@@ -9,6 +9,7 @@
  *      or not built.
  */
 import { isIPv4, isIPv6 } from 'node:net';
+import { expandIpv6 } from '../config/address.js';
 
 /** Ethernet minimum frame length without the FCS (IEEE 802.3 `ETH_ZLEN`). */
 export const ETHERNET_FRAME_BYTES_MIN = 60;
@@ -49,18 +50,7 @@ export function ipv4Bytes(address: string): Buffer {
 /** Any spelling of an IPv6 address (`::`, embedded IPv4; no zone) → 16 bytes. */
 export function ipv6Bytes(address: string): Buffer {
   if (!isIPv6(address) || address.includes('%')) throw new FrameInputError(`Cannot parse ${JSON.stringify(address)} as an IPv6 address`);
-  let text = address.toLowerCase();
-  const lastColon = text.lastIndexOf(':');
-  const tail = text.slice(lastColon + 1);
-  if (tail.includes('.')) {
-    const [a, b, c, d] = tail.split('.').map(Number) as [number, number, number, number];
-    text = `${text.slice(0, lastColon + 1)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
-  }
-  const [head, rest] = text.split('::') as [string, string | undefined];
-  const groups = (part: string): number[] => (part === '' ? [] : part.split(':').map((group) => parseInt(group, 16)));
-  const left = groups(head);
-  const right = rest === undefined ? [] : groups(rest);
-  const all = rest === undefined ? left : [...left, ...new Array<number>(8 - left.length - right.length).fill(0), ...right];
+  const all = expandIpv6(address);
   const out = Buffer.alloc(16);
   all.forEach((group, i) => out.writeUInt16BE(group, i * 2));
   return out;
