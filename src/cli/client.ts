@@ -2,8 +2,10 @@
  * Talks to a running tandemd over its Unix-socket HTTP API.
  */
 import { request } from 'node:http';
+import { join } from 'node:path';
+import { DEFAULT_RUNTIME_DIR, SOCKET_NAME } from '../config/model.js';
 
-export const DEFAULT_SOCKET = '/run/tandem/tandemd.sock';
+export const DEFAULT_SOCKET = join(DEFAULT_RUNTIME_DIR, SOCKET_NAME);
 
 export class DaemonUnreachableError extends Error {
   override readonly name = 'DaemonUnreachableError';

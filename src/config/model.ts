@@ -76,6 +76,8 @@ export const DEFAULT_TIMINGS: TimingsConfig = {
 export const DEFAULT_PORT = 694;
 export const DEFAULT_STATE_DIR = '/var/lib/tandem';
 export const DEFAULT_RUNTIME_DIR = '/run/tandem';
+/** The API socket's file name inside runtime_dir. */
+export const SOCKET_NAME = 'tandemd.sock';
 export const DEFAULT_LOGGING: LoggingConfig = { format: 'text', level: 'info' };
 
 /** A key used to authenticate messages; `id` travels in every message so receivers pick the right secret. */

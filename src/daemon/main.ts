@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startApiServer, type ReloadResult } from '../api/server.js';
 import { loadConfig } from '../config/load.js';
-import { formatIssue, type ClusterConfig } from '../config/model.js';
+import { SOCKET_NAME, formatIssue, type ClusterConfig } from '../config/model.js';
 import { nodeName, type NodeName } from '../core/types.js';
 import { systemClock } from '../lib/clock.js';
 import { createLogger, type Logger, type LogLevel } from '../obs/logger.js';
@@ -19,7 +19,6 @@ import { StateStore } from './state-store.js';
 import { buildStatus } from './status.js';
 
 export const DEFAULT_CONFIG_FILE = '/etc/tandem/tandem.yaml';
-export const SOCKET_NAME = 'tandemd.sock';
 
 const USAGE = `Usage: tandemd [--config FILE] [--node NAME] [--socket PATH] [--log-format json|text] [--log-level LEVEL]
 
