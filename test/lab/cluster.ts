@@ -165,10 +165,20 @@ export class LabCluster {
     }
   }
 
+  /** Every node sees every other `up` on every link: a peer is `up` as soon as one link hears it, the others may lag. */
   async allUp(nodes: readonly string[] = this.options.nodes): Promise<boolean> {
     for (const observer of nodes) {
+      let status: StatusReport;
+      try {
+        status = await this.status(observer);
+      } catch (error) {
+        if (error instanceof DaemonUnreachableError) return false;
+        throw error;
+      }
       for (const peer of nodes) {
-        if (peer !== observer && (await this.peerState(observer, peer)) !== 'up') return false;
+        if (peer === observer) continue;
+        const seen = status.nodes.find((node) => node.name === peer);
+        if (seen?.state !== 'up' || seen.links.some((link) => link.state !== 'up')) return false;
       }
     }
     return true;
