@@ -44,6 +44,57 @@ export interface LoggingConfig {
   readonly level: 'debug' | 'info' | 'warn' | 'error';
 }
 
+/**
+ * How a resource is run. Built-in kinds (`ipaddr`, `filesystem`) carry their parameters; the others name an
+ * external agent. Parameter checks that need the agent itself (OCF meta-data) happen at `config check` time.
+ */
+export type ResourceAgentConfig =
+  | { readonly kind: 'ipaddr'; readonly address: string; readonly prefix: number; readonly interface: string; readonly announceCount: number; readonly announceIntervalMs: number }
+  | { readonly kind: 'filesystem'; readonly device: string; readonly directory: string; readonly fstype: string; readonly options: string }
+  | { readonly kind: 'ocf'; readonly provider: string; readonly type: string; readonly params: Readonly<Record<string, string>> }
+  | { readonly kind: 'lsb'; readonly name: string }
+  | { readonly kind: 'systemd'; readonly unit: string }
+  /** heartbeat `resource.d` style: `Name::arg1::arg2` → `Name arg1 arg2 start|stop|status`. */
+  | { readonly kind: 'heartbeat'; readonly script: string; readonly args: readonly string[] }
+  | { readonly kind: 'exec'; readonly command: readonly string[]; readonly health?: readonly string[]; readonly stopSignal: string };
+
+export interface ResourceConfig {
+  /** Unique in the cluster: OCF_RESOURCE_INSTANCE, and the name in status, events and `tandem why`. */
+  readonly id: string;
+  readonly agent: ResourceAgentConfig;
+  readonly startTimeoutMs: number;
+  readonly stopTimeoutMs: number;
+  /** 0 = no recurring monitor (the resource is still probed once when tandem starts). */
+  readonly monitorIntervalMs: number;
+  readonly monitorTimeoutMs: number;
+}
+
+/** heartbeat's auto_failback: `auto` returns a group to its most preferred node when that node is back. */
+export type Failback = 'auto' | 'manual';
+
+export interface GroupConfig {
+  /** Unique in the cluster. */
+  readonly name: string;
+  /** Nodes that may run the group, most preferred first; a node not listed never runs it. */
+  readonly nodes: readonly NodeName[];
+  readonly failback: Failback;
+  /** Failures of this group on one node (counted within failureTimeoutMs) before it moves away; until then it restarts in place. */
+  readonly migrationThreshold: number;
+  /** A failure older than this is forgotten; 0 = failures are kept until `tandem cleanup`. */
+  readonly failureTimeoutMs: number;
+  /** Started in this order, stopped in the reverse order. */
+  readonly resources: readonly ResourceConfig[];
+}
+
+/** What to do with a VIP of a configured group found on this node while this node does not hold the group. */
+export type StrayAddressPolicy = 'remove' | 'report';
+
+export interface ReconcileConfig {
+  /** How often the kernel's addresses are compared with what this node should hold; 0 disables it. */
+  readonly intervalMs: number;
+  readonly strayAddresses: StrayAddressPolicy;
+}
+
 export interface ClusterConfig {
   /** Cluster name; carried in every message, so two clusters on one segment ignore each other. */
   readonly cluster: string;
@@ -57,6 +108,8 @@ export interface ClusterConfig {
   readonly stateDir: string;
   /** Where the API socket lives. */
   readonly runtimeDir: string;
+  readonly groups: readonly GroupConfig[];
+  readonly reconcile: ReconcileConfig;
 }
 
 /**
@@ -78,6 +131,16 @@ export const DEFAULT_STATE_DIR = '/var/lib/tandem';
 export const DEFAULT_RUNTIME_DIR = '/run/tandem';
 /** The API socket's file name inside runtime_dir. */
 export const SOCKET_NAME = 'tandemd.sock';
+/**
+ * Resource defaults. Timeouts follow Pacemaker's 20 s default op timeout: long enough for a real service to
+ * start, short enough that a hung agent does not hold a group for minutes. A monitor every 10 s notices a dead
+ * service well before a user files a ticket, at a cost of one short agent run. Three failures in place before a
+ * move (a single crash restarts where the data is warm); failures forgotten after 10 minutes.
+ */
+export const DEFAULT_RESOURCE_TIMINGS = { startTimeoutMs: 20_000, stopTimeoutMs: 20_000, monitorIntervalMs: 10_000, monitorTimeoutMs: 20_000 } as const;
+export const DEFAULT_GROUP_POLICY = { failback: 'manual' as Failback, migrationThreshold: 3, failureTimeoutMs: 600_000 } as const;
+/** Stray VIPs are removed (they would otherwise split the traffic); every removal is an event. */
+export const DEFAULT_RECONCILE: ReconcileConfig = { intervalMs: 5_000, strayAddresses: 'remove' };
 export const DEFAULT_LOGGING: LoggingConfig = { format: 'text', level: 'info' };
 
 /** A key used to authenticate messages; `id` travels in every message so receivers pick the right secret. */

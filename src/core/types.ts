@@ -6,6 +6,8 @@
  * carrying a human reason. Nothing here reads a clock, draws randomness or does I/O.
  */
 
+import type { NodeReport } from './group-types.js';
+
 /** Monotonic milliseconds. Never wall time. */
 export type Instant = number & { readonly unit: 'monotonic-ms' };
 export type NodeName = string & { readonly brand: 'NodeName' };
@@ -23,11 +25,15 @@ export type Message =
       readonly configDigest: string;
       /** Milliseconds the sender's daemon has been running, for status. */
       readonly uptimeMs: number;
+      /** The sender's groups and the attributes it gossips; absent from senders that run no groups core. */
+      readonly report?: NodeReport;
     }
   | {
       /** Graceful stop: the receivers mark the sender `left` at once instead of waiting for deadtime. */
       readonly type: 'leave';
       readonly reason: string;
+      /** The leaving node's last report: every group stopped, unless one is unclean. */
+      readonly report?: NodeReport;
     };
 
 /** What the receive path knows about an accepted message (after MAC, replay and generation checks). */
@@ -92,7 +98,25 @@ export type ClusterEventKind =
   | 'config-match'
   | 'pause-detected'
   | 'config-applied'
-  | 'leaving';
+  | 'leaving'
+  | 'group-probing'
+  | 'group-target'
+  | 'group-granted'
+  | 'group-blocked'
+  | 'group-starting'
+  | 'group-started'
+  | 'group-stopping'
+  | 'group-stopped'
+  | 'group-failed'
+  | 'group-recovering'
+  | 'group-unclean'
+  | 'group-yielded'
+  | 'group-cleanup'
+  | 'resource-failed'
+  | 'stray-found'
+  | 'stray-removed'
+  | 'address-reannounced'
+  | 'operator-request';
 
 /** Every state change is an event with a reason a person can read. */
 export interface ClusterEvent {
@@ -100,6 +124,7 @@ export interface ClusterEvent {
   readonly at: Instant;
   readonly node?: NodeName;
   readonly link?: LinkName;
+  readonly group?: string;
   readonly reason: string;
   readonly data?: Readonly<Record<string, number | string | boolean>>;
 }

@@ -20,8 +20,9 @@
  *   mac              32 bytes  HMAC-SHA256(secret[keyId], every byte before the mac)
  *
  * Payloads (binary, strings are UTF-8 with a length prefix):
- *   heartbeat        configDigest (u8 length, <= CONFIG_DIGEST_BYTES_MAX), uptimeMs (f64, finite, >= 0)
- *   leave            reason (u16 length, <= LEAVE_REASON_BYTES_MAX)
+ *   heartbeat        configDigest (u8 length, <= CONFIG_DIGEST_BYTES_MAX), uptimeMs (f64, finite, >= 0),
+ *                    hasReport (u8, 0 or 1), then the report when 1 (report-codec.ts)
+ *   leave            reason (u16 length, <= LEAVE_REASON_BYTES_MAX), hasReport (u8), report
  *
  * Compatibility: a later protocol version may add message types and append fields to the end of a payload; it never
  * removes or moves a field. So a packet whose version is newer than ours is still decoded, bytes past the payload
@@ -34,14 +35,18 @@
  *      unknown-key, bad-mac, malformed payload), so nothing inside the payload is interpreted before the MAC passed.
  *   3. The MAC covers every byte before it, the link name included: a packet captured on one link cannot be replayed
  *      on another without failing `linkMismatch`.
- *   4. Every message whose fields respect their maxima fits in PACKET_BYTES_MAX (checked at module load), so
- *      `encodePacket` asserts only on programmer errors.
+ *   4. Every message whose fields respect their maxima fits in PACKET_BYTES_MAX (checked at module load) once its
+ *      report is within REPORT_BYTES_BUDGET, which the sender keeps (the groups core trims gossip to fit and the
+ *      config refuses more groups than fit); `encodePacket` asserts only on programmer errors.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { isUtf8 } from 'node:buffer';
 import { assert, assertNever } from '../lib/assert.js';
 import type { LinkName, Message, NodeName } from '../core/types.js';
 import type { AuthKey, KeyRing } from '../config/model.js';
+import { Reader } from './byte-reader.js';
+import { encodeReport, readReport } from './report-codec.js';
+import type { NodeReport } from '../core/group-types.js';
 
 /** Version we send. */
 export const PROTOCOL_VERSION = 1;
@@ -56,6 +61,8 @@ export const CONFIG_DIGEST_BYTES_MAX = 128;
 /** Longest leave reason, in UTF-8 bytes: a sentence for a person, not a log. Use `wireText` to fit one. */
 export const LEAVE_REASON_BYTES_MAX = 512;
 export const MAC_BYTES = 32;
+/** Room left for a node's report in a heartbeat after the header, the longest names, digest and the MAC. */
+export const REPORT_BYTES_BUDGET = 1000;
 export const KEY_ID_MIN = 1;
 export const KEY_ID_MAX = 255;
 
@@ -132,6 +139,10 @@ assert(
   HEADER_BYTES_MAX + PAYLOAD_BYTES_MAX + MAC_BYTES <= PACKET_BYTES_MAX,
   'the largest valid message must fit in one packet',
 );
+assert(
+  HEADER_BYTES_MAX + 1 + CONFIG_DIGEST_BYTES_MAX + 8 + 1 + REPORT_BYTES_BUDGET + MAC_BYTES <= PACKET_BYTES_MAX,
+  'the largest heartbeat with a report must fit in one packet',
+);
 // A heartbeat digest length is a u8 and a reason length a u16; the maxima must fit their prefixes.
 assert(CONFIG_DIGEST_BYTES_MAX <= 0xff && LEAVE_REASON_BYTES_MAX <= U16_MAX, 'string maxima fit their length prefixes');
 
@@ -199,18 +210,35 @@ function encodePayload(message: Message): Buffer {
       payload[0] = digest.length;
       digest.copy(payload, 1);
       payload.writeDoubleBE(message.uptimeMs, 1 + digest.length);
-      return payload;
+      return Buffer.concat([payload, reportSection(message.report)]);
     }
     case 'leave': {
       const reason = textBytes(message.reason, LEAVE_REASON_BYTES_MAX, 'leave reason');
       const payload = Buffer.allocUnsafe(2 + reason.length);
       payload.writeUInt16BE(reason.length, 0);
       reason.copy(payload, 2);
-      return payload;
+      return Buffer.concat([payload, reportSection(message.report)]);
     }
     default:
       return assertNever(message, 'message');
   }
+}
+
+function reportSection(report: NodeReport | undefined): Buffer {
+  if (report === undefined) return Buffer.from([0]);
+  const encoded = encodeReport(report);
+  assert(encoded.length <= REPORT_BYTES_BUDGET, `report of ${encoded.length} bytes exceeds ${REPORT_BYTES_BUDGET}`);
+  return Buffer.concat([Buffer.from([1]), encoded]);
+}
+
+/** Reads the optional report that ends heartbeat and leave payloads. */
+function readReportSection(reader: Reader, what: string): { report?: NodeReport } | string {
+  const has = reader.u8();
+  if (has === undefined) return `${what} truncated before its report flag`;
+  if (has === 0) return {};
+  if (has !== 1) return `${what} report flag is ${has}`;
+  const report = readReport(reader);
+  return typeof report === 'string' ? report : { report };
 }
 
 function messageTypeCode(message: Message): number {
@@ -326,61 +354,6 @@ interface Frame {
   readonly macOffset: number;
 }
 
-/** Bounds-checked reads over one buffer; every read returns undefined past the end instead of throwing. */
-class Reader {
-  at = 0;
-  constructor(private readonly bytes: Buffer) {}
-
-  get remaining(): number {
-    return this.bytes.length - this.at;
-  }
-
-  u8(): number | undefined {
-    if (this.remaining < 1) return undefined;
-    return this.bytes[this.at++];
-  }
-
-  u16(): number | undefined {
-    if (this.remaining < 2) return undefined;
-    const value = this.bytes.readUInt16BE(this.at);
-    this.at += 2;
-    return value;
-  }
-
-  u32(): number | undefined {
-    if (this.remaining < 4) return undefined;
-    const value = this.bytes.readUInt32BE(this.at);
-    this.at += 4;
-    return value;
-  }
-
-  f64(): number | undefined {
-    if (this.remaining < 8) return undefined;
-    const value = this.bytes.readDoubleBE(this.at);
-    this.at += 8;
-    return value;
-  }
-
-  slice(length: number): Buffer | undefined {
-    if (this.remaining < length) return undefined;
-    const view = this.bytes.subarray(this.at, this.at + length);
-    this.at += length;
-    return view;
-  }
-
-  /** A length-prefixed UTF-8 string, or a sentence saying what is wrong with it. */
-  text(prefix: 'u8' | 'u16', bytesMin: number, bytesMax: number, what: string): { value: string } | string {
-    const length = prefix === 'u8' ? this.u8() : this.u16();
-    if (length === undefined) return `truncated before the length of ${what}`;
-    if (length < bytesMin || length > bytesMax) {
-      return `${what} is ${length} bytes, allowed ${bytesMin}..${bytesMax}`;
-    }
-    const raw = this.slice(length);
-    if (raw === undefined) return `truncated inside ${what}`;
-    if (!isUtf8(raw)) return `${what} is not valid UTF-8`;
-    return { value: raw.toString('utf8') };
-  }
-}
 
 /** Parses the envelope and the framing; returns a sentence on any structural problem. */
 function readFrame(packet: Buffer): Frame | string {
@@ -445,13 +418,17 @@ function readPayload(messageType: number, payload: Buffer, version: number): Mes
       const uptimeMs = reader.f64();
       if (uptimeMs === undefined) return 'heartbeat truncated before uptimeMs';
       if (!Number.isFinite(uptimeMs) || uptimeMs < 0) return `heartbeat uptimeMs is ${uptimeMs}`;
-      message = { type: 'heartbeat', configDigest: digest.value, uptimeMs };
+      const section = readReportSection(reader, 'heartbeat');
+      if (typeof section === 'string') return section;
+      message = { type: 'heartbeat', configDigest: digest.value, uptimeMs, ...section };
       break;
     }
     case MESSAGE_TYPE_LEAVE: {
       const reason = reader.text('u16', 0, LEAVE_REASON_BYTES_MAX, 'leave reason');
       if (typeof reason === 'string') return reason;
-      message = { type: 'leave', reason: reason.value };
+      const section = readReportSection(reader, 'leave');
+      if (typeof section === 'string') return section;
+      message = { type: 'leave', reason: reason.value, ...section };
       break;
     }
     default:

@@ -1,0 +1,775 @@
+/**
+ * Resource groups on one node: probing, starting, monitoring, restarting and stopping them, and the grant protocol
+ * that keeps every group on at most one node.
+ *
+ * Pure like the membership machine: inputs carry `now`, outputs are actions (run an agent operation, announce a VIP
+ * again, emit an event) and a wake-up instant. The driver runs the operations and feeds their outcomes back.
+ *
+ * The grant protocol. Placement (placement.ts) says where a group should run; it never starts anything alone. A node
+ * starts a group only when (a) it is the group's target in its own view, (b) it claims the group in its report, and
+ * (c) every other node either is dead or has left without being unclean for the group, or reports the group stopped
+ * on itself and its grant given to this node. A node grants a group only while it holds none of it and does not
+ * claim it, and keeps its grant on the claimant until the claimant stops claiming and holding. Two nodes therefore
+ * cannot both start a group while they hear each other: each would need the other's grant, and a grant is withheld
+ * from others as long as one's own claim or holding lasts. When they cannot hear each other (a partition), each may
+ * declare the other dead and start: that is the quorum and fencing issue's to close.
+ *
+ * Invariants:
+ *   1. Resources start left to right and stop right to left; a group's running resources are always a prefix
+ *      (`up`), and at most one operation per group is in flight.
+ *   2. A node that has not been granted a group (or probed it holding leftovers) never starts a resource of it.
+ *   3. A failed stop makes the group `unclean`; an unclean group is started nowhere until a probe after
+ *      `tandem cleanup` finds it stopped (or the operator confirms its dead node is down with the same command).
+ *   4. Every change of target, phase, failure or block is a story entry (`tandem why`) and an event.
+ */
+import { Attributes, cleanupKey, pinKey, standbyKey } from './attributes.js';
+import {
+  HOLDING_PHASES,
+  type AttributeEntry,
+  type Explanation,
+  type GroupAdminRequest,
+  type GroupInput,
+  type GroupPhase,
+  type GroupReport,
+  type GroupSpec,
+  type GroupView,
+  type GroupsView,
+  type NodeReport,
+  type OperationOutcome,
+  type Reannounce,
+  type RunOperation,
+  type AgentOperation,
+} from './group-types.js';
+import { isAlive, place } from './placement.js';
+import { type ClusterEvent, type ClusterEventKind, type Instant, type NodeName, type PeerState, nodeName } from './types.js';
+
+/** Attributes per report: the most recently written, then a rotating window over the others. */
+export const GOSSIP_NEWEST = 4;
+export const GOSSIP_ROTATING = 4;
+
+/** Story entries kept per group for `tandem why`. */
+export const STORY_ENTRIES_MAX = 64;
+
+export type GroupAction =
+  | RunOperation
+  | Reannounce
+  | { readonly kind: 'emit'; readonly event: ClusterEvent }
+  | { readonly kind: 'persist-attributes'; readonly entries: readonly AttributeEntry[] };
+
+export interface GroupStepOutput {
+  readonly actions: GroupAction[];
+  readonly wakeAt: Instant | undefined;
+  /** The node's report changed: send it now instead of waiting for the next heartbeat. */
+  readonly reportChanged: boolean;
+}
+
+/** What the groups machine needs to know about membership at each step. */
+export interface MembershipFacts {
+  readonly peerState: (node: NodeName) => PeerState | undefined;
+  readonly peers: readonly NodeName[];
+}
+
+type ResourceState = 'unknown' | 'stopped' | 'running' | 'failed';
+
+interface Operation {
+  readonly opId: number;
+  readonly group: LocalGroup;
+  readonly index: number;
+  readonly operation: AgentOperation;
+  readonly probe: boolean;
+}
+
+interface Failure {
+  readonly at: Instant;
+  readonly weight: number;
+}
+
+interface LocalGroup {
+  spec: GroupSpec;
+  readonly resources: { state: ResourceState; lastResult: string; nextMonitorAt: Instant | undefined }[];
+  /** Resources 0..up-1 may be running; the others are stopped. */
+  up: number;
+  probing: boolean;
+  op: Operation | undefined;
+  /** The node obtained every grant (or was already running it): it may start and keep the group. */
+  granted: boolean;
+  claim: boolean;
+  grant: NodeName | '';
+  /** Restart in place: stop down to this index, then start again. */
+  stopDownTo: number | undefined;
+  unclean: string | undefined;
+  failures: Failure[];
+  target: NodeName | undefined;
+  targetReason: string;
+  holders: readonly NodeName[];
+  blockedBy: string | undefined;
+  lastPhase: GroupPhase;
+  readonly story: Explanation[];
+  readonly reportedStrays: Set<string>;
+  /** Peers whose last report said unclean, which the operator has confirmed down (`tandem cleanup`). */
+  readonly confirmedDown: Set<NodeName>;
+  /** Removed from the config while holding: stop it, then forget it. */
+  retiring: boolean;
+  appliedCleanupVersion: number;
+}
+
+interface PeerReport {
+  readonly generation: number;
+  readonly report: NodeReport;
+  readonly groups: ReadonlyMap<string, GroupReport>;
+}
+
+export class Groups {
+  private readonly groups = new Map<string, LocalGroup>();
+  private readonly retiring: LocalGroup[] = [];
+  private readonly attributes: Attributes;
+  private readonly reports = new Map<NodeName, PeerReport>();
+  private readonly ops = new Map<number, Operation>();
+  private nextOpId = 1;
+  private rev = 0;
+  private leaving = false;
+  private lastReportKey = '';
+  private gossipOffset = 0;
+
+  constructor(
+    private readonly self: NodeName,
+    specs: readonly GroupSpec[],
+    attributes: readonly AttributeEntry[] = [],
+  ) {
+    this.attributes = new Attributes(attributes);
+    for (const spec of specs) this.groups.set(spec.name, newGroup(spec));
+    for (const group of this.groups.values()) group.appliedCleanupVersion = this.attributes.entry(cleanupKey(group.spec.name))?.version ?? 0;
+  }
+
+  /**
+   * This node's report for its next heartbeat. Every group, and a slice of the attributes: the newest ones (a fresh
+   * command reaches every node with the next datagram) plus a window that rotates through the rest, so the whole
+   * table converges without ever outgrowing a packet.
+   */
+  report(): NodeReport {
+    const all = this.attributes.all();
+    const newest = [...all].sort((a, b) => b.version - a.version).slice(0, GOSSIP_NEWEST);
+    const rest = all.filter((entry) => !newest.includes(entry));
+    const window: AttributeEntry[] = [];
+    for (let i = 0; i < Math.min(GOSSIP_ROTATING, rest.length); i++) {
+      const entry = rest[(this.gossipOffset + i) % rest.length];
+      if (entry !== undefined) window.push(entry);
+    }
+    this.gossipOffset = rest.length === 0 ? 0 : (this.gossipOffset + GOSSIP_ROTATING) % rest.length;
+    return { rev: this.rev, leaving: this.leaving, groups: [...this.groups.values()].map((group) => this.groupReport(group)), attributes: [...newest, ...window] };
+  }
+
+  /** A peer's report arrived (inside a heartbeat or leave message). */
+  received(now: Instant, from: NodeName, generation: number, report: NodeReport, facts: MembershipFacts): GroupStepOutput {
+    const out = new Out();
+    const known = this.reports.get(from);
+    if (known === undefined || generation > known.generation || (generation === known.generation && report.rev > known.report.rev)) {
+      this.reports.set(from, { generation, report, groups: new Map(report.groups.map((group) => [group.name, group])) });
+    }
+    // Attributes merge whatever the order of arrival (last-writer-wins registers), so even an older report helps.
+    let attributesChanged = false;
+    for (const entry of report.attributes) attributesChanged = this.attributes.merge(entry) || attributesChanged;
+    if (attributesChanged) out.actions.push({ kind: 'persist-attributes', entries: this.attributes.all() });
+    return this.decide(now, facts, out);
+  }
+
+  /** Membership changed, a timer fired, or nothing in particular: re-evaluate every group. */
+  tick(now: Instant, facts: MembershipFacts): GroupStepOutput {
+    return this.decide(now, facts, new Out());
+  }
+
+  step(input: GroupInput, facts: MembershipFacts): GroupStepOutput {
+    const out = new Out();
+    switch (input.kind) {
+      case 'agent-finished':
+        this.finished(input.now, input.opId, input.outcome, input.detail, out);
+        break;
+      case 'resource-lost':
+        this.lost(input.now, input.group, input.resource, input.detail, out);
+        break;
+      case 'stray-found':
+        this.stray(input.now, input.group, input.resource, input.detail, out);
+        break;
+    }
+    return this.decide(input.now, facts, out);
+  }
+
+  admin(now: Instant, request: GroupAdminRequest, facts: MembershipFacts): GroupStepOutput {
+    const out = new Out();
+    const write = (key: string, value: string, what: string): void => {
+      this.attributes.set(key, value, this.self);
+      out.actions.push({ kind: 'persist-attributes', entries: this.attributes.all() });
+      out.emit('operator-request', now, { node: this.self, reason: what });
+    };
+    switch (request.kind) {
+      case 'standby':
+        write(standbyKey(request.node), request.on ? '1' : '', request.on ? `${request.node} put in standby: its groups move away` : `${request.node} back online`);
+        break;
+      case 'move':
+        write(pinKey(request.group), request.node ?? '', request.node ? `move ${request.group} to ${request.node}` : `placement of ${request.group} returned to its preference`);
+        break;
+      case 'cleanup':
+        write(cleanupKey(request.group), String(now), `cleanup of ${request.group}: failures forgotten, unclean state re-probed`);
+        break;
+      case 'takeover':
+        for (const group of this.groups.values()) {
+          if (group.spec.nodes.includes(this.self)) write(pinKey(group.spec.name), this.self, `takeover: ${group.spec.name} placed on ${this.self}`);
+        }
+        break;
+      case 'stop-all':
+        this.leaving = true;
+        out.emit('leaving', now, { node: this.self, reason: `stopping every group: ${request.reason}` });
+        break;
+    }
+    return this.decide(now, facts, out);
+  }
+
+  /** Our own process was paused longer than deadtime: peers may have taken our groups. Drop them, announce nothing. */
+  paused(now: Instant, gapMs: number, deadtimeMs: number, facts: MembershipFacts): GroupStepOutput {
+    const out = new Out();
+    for (const group of this.groups.values()) {
+      if (group.up === 0 && group.op === undefined) continue;
+      if (gapMs > deadtimeMs) {
+        group.granted = false;
+        this.tell(group, now, out, 'group-yielded', `this node was paused for ${Math.round(gapMs)} ms, longer than deadtime (${deadtimeMs} ms): peers may have taken the group over, so it is stopped here`);
+      } else {
+        this.reannounce(group, `this node was paused for ${Math.round(gapMs)} ms (less than deadtime): it still holds the group, so its addresses are announced again`, out);
+      }
+    }
+    return this.decide(now, facts, out);
+  }
+
+  /** A peer came back (up after dead, left or unknown): it may have held our VIPs, so announce them again. */
+  peerReturned(now: Instant, peer: NodeName, facts: MembershipFacts): GroupStepOutput {
+    const out = new Out();
+    for (const group of this.groups.values()) {
+      if (group.granted && group.up === group.resources.length) this.reannounce(group, `${peer} is back: clients it may have answered for are pointed here again`, out);
+    }
+    return this.decide(now, facts, out);
+  }
+
+  /** Replaces the group definitions (reload). Unchanged groups keep their state; changed ones restart. */
+  reconfigure(now: Instant, specs: readonly GroupSpec[], facts: MembershipFacts): GroupStepOutput {
+    const out = new Out();
+    const next = new Map<string, LocalGroup>();
+    for (const spec of specs) {
+      const current = this.groups.get(spec.name);
+      if (current !== undefined && sameResources(current.spec, spec)) {
+        current.spec = spec;
+        next.set(spec.name, current);
+      } else {
+        if (current !== undefined) this.retire(current, now, out, 'its resources changed in the new config');
+        next.set(spec.name, newGroup(spec));
+      }
+    }
+    for (const [name, group] of this.groups) if (!next.has(name)) this.retire(group, now, out, 'it is no longer in the config');
+    this.groups.clear();
+    for (const [name, group] of next) this.groups.set(name, group);
+    return this.decide(now, facts, out);
+  }
+
+  view(): GroupsView {
+    const standby = [this.self, ...this.reports.keys()].filter((node) => this.attributes.get(standbyKey(node)) !== '');
+    return {
+      standby,
+      leaving: this.leaving,
+      groups: [...this.groups.values()].map((group) => this.groupView(group)),
+    };
+  }
+
+  /** True when no group holds anything here: a leaving node may go. */
+  allStopped(): boolean {
+    return [...this.groups.values(), ...this.retiring].every((group) => group.up === 0 && group.op === undefined && !group.probing);
+  }
+
+  attributeEntries(): AttributeEntry[] {
+    return this.attributes.all();
+  }
+
+  // ---- decisions -------------------------------------------------------------------------------------------
+
+  private decide(now: Instant, facts: MembershipFacts, out: Out): GroupStepOutput {
+    for (const group of this.groups.values()) {
+      this.applyCleanup(group, now, out, facts);
+      this.expireFailures(group, now);
+      this.placeGroup(group, now, facts, out);
+    }
+    for (const group of this.groups.values()) this.updateGrant(group, now, facts);
+    for (const group of this.groups.values()) this.drive(group, now, facts, out);
+    for (const group of [...this.retiring]) {
+      this.drive(group, now, facts, out);
+      if (group.up === 0 && group.op === undefined) this.retiring.splice(this.retiring.indexOf(group), 1);
+    }
+    for (const group of this.groups.values()) {
+      const phase = this.phase(group);
+      if (phase !== group.lastPhase) {
+        this.tell(group, now, out, phaseEvent(phase), `${group.spec.name} is ${phase} on ${this.self}${phase === 'unclean' ? `: ${group.unclean}` : ''}`);
+        group.lastPhase = phase;
+      }
+    }
+    const key = JSON.stringify([this.leaving, [...this.groups.values()].map((group) => this.groupReport(group)), this.attributes.all()]);
+    const reportChanged = key !== this.lastReportKey;
+    if (reportChanged) {
+      this.lastReportKey = key;
+      this.rev += 1;
+    }
+    return { actions: out.actions, wakeAt: this.wakeAt(), reportChanged };
+  }
+
+  private placeGroup(group: LocalGroup, now: Instant, facts: MembershipFacts, out: Out): void {
+    const name = group.spec.name;
+    const pin = this.attributes.get(pinKey(name));
+    const placement = place({
+      self: this.self,
+      group: group.spec,
+      own: this.groupReport(group),
+      peerState: facts.peerState,
+      peerGroup: (node) => this.reports.get(node)?.groups.get(name),
+      standby: (node) => this.attributes.get(standbyKey(node)) !== '',
+      leaving: (node) => (node === this.self ? this.leaving : this.reports.get(node)?.report.leaving ?? false),
+      pin: pin === '' ? undefined : nodeName(pin),
+    });
+    group.holders = placement.holders;
+    if (placement.target !== group.target || placement.reason !== group.targetReason) {
+      const changed = placement.target !== group.target;
+      group.target = placement.target;
+      group.targetReason = placement.reason;
+      if (changed) this.tell(group, now, out, 'group-target', `${name} should run on ${placement.target ?? 'no node'}: ${placement.reason}`);
+    }
+  }
+
+  private updateGrant(group: LocalGroup, now: Instant, facts: MembershipFacts): void {
+    const name = group.spec.name;
+    const holding = this.holding(group);
+    let grant: NodeName | '' = '';
+    if (!holding && !group.claim && group.unclean === undefined) {
+      const current = group.grant;
+      const report = current === '' ? undefined : this.reports.get(current)?.groups.get(name);
+      if (current !== '' && isAlive(facts.peerState(current)) && report !== undefined && (report.claim || HOLDING_PHASES.has(report.phase))) {
+        grant = current;
+      } else {
+        const target = group.target;
+        const targetReport = target === undefined || target === this.self ? undefined : this.reports.get(target)?.groups.get(name);
+        if (target !== undefined && targetReport?.claim === true && isAlive(facts.peerState(target))) grant = target;
+      }
+    }
+    if (grant !== group.grant) {
+      group.grant = grant;
+      if (grant !== '') this.story(group, now, `${this.self} grants ${name} to ${grant}`, `${grant} claims it and is its target here; ${this.self} holds none of it`);
+    }
+  }
+
+  /** Why this node may not start the group now, or undefined when every other node agrees. */
+  private missingGrants(group: LocalGroup, facts: MembershipFacts): string | undefined {
+    const name = group.spec.name;
+    const waiting: string[] = [];
+    for (const peer of facts.peers) {
+      const state = facts.peerState(peer);
+      const report = this.reports.get(peer)?.groups.get(name);
+      if (state === 'dead' || state === 'left') {
+        if (report?.phase === 'unclean' && !group.confirmedDown.has(peer)) {
+          waiting.push(`${peer} is ${state} but was unclean for ${name} (a stop failed there, it may still hold part of it); no fencing is configured, so ${name} stays stopped until an operator who has made sure ${peer} is down runs \`tandem cleanup ${name}\``);
+        }
+        continue;
+      }
+      if (state === undefined || state === 'unknown') {
+        waiting.push(`${peer} has not been heard since start-up (waiting up to initdead)`);
+        continue;
+      }
+      if (!this.reports.has(peer)) {
+        waiting.push(`${peer} has not reported its groups yet`);
+        continue;
+      }
+      if (report === undefined) {
+        // Safer to wait than to assume: a peer with another config could still hold a group of that name.
+        waiting.push(`${peer} does not report ${name} (its config differs?)`);
+        continue;
+      }
+      if (HOLDING_PHASES.has(report.phase)) waiting.push(`${peer} reports it ${report.phase}`);
+      else if (report.grant !== this.self) waiting.push(`${peer} has not granted it (${report.grant === '' ? 'no grant' : `granted to ${report.grant}`})`);
+    }
+    return waiting.length === 0 ? undefined : waiting.join('; ');
+  }
+
+  private drive(group: LocalGroup, now: Instant, facts: MembershipFacts, out: Out): void {
+    const name = group.spec.name;
+    const count = group.resources.length;
+    if (group.probing) this.probeNext(group, now, out);
+    const wanted = !group.retiring && group.target === this.self && group.unclean === undefined;
+    // Claims and grants: only a node that is not yet entitled to the group needs them.
+    if (!group.granted) {
+      group.claim = wanted && !group.probing;
+      let blockedBy: string | undefined;
+      if (group.claim) {
+        blockedBy = this.missingGrants(group, facts);
+        if (blockedBy === undefined) {
+          group.granted = true;
+          group.claim = false;
+          this.tell(group, now, out, 'group-granted', `${this.self} may start ${name}: ${group.targetReason}; ${this.grantSummary(group, facts)}`);
+        }
+      }
+      if (blockedBy !== group.blockedBy) {
+        group.blockedBy = blockedBy;
+        if (blockedBy !== undefined) this.tell(group, now, out, 'group-blocked', `${this.self} should run ${name} but waits: ${blockedBy}`);
+      }
+    } else {
+      group.claim = false;
+      group.blockedBy = undefined;
+    }
+    if (group.op !== undefined || group.probing) return;
+    if (group.stopDownTo !== undefined) {
+      if (group.up > group.stopDownTo) return this.run(group, group.up - 1, 'stop', now, out, `restart in place: stop ${this.resourceId(group, group.up - 1)}`);
+      group.stopDownTo = undefined;
+    }
+    const keep = group.granted && wanted;
+    if (keep) {
+      if (group.up < count) return this.run(group, group.up, 'start', now, out, `start ${name} on ${this.self}: ${group.targetReason}`);
+      return this.monitorDue(group, now, out);
+    }
+    if (group.granted || group.up > 0) {
+      // Not ours to keep (or leftovers while we wait for grants elsewhere): stop right to left.
+      if (!group.granted && wanted) return; // leftovers found by the probe, and we are the target: wait for the grants
+      if (group.up > 0) return this.run(group, group.up - 1, 'stop', now, out, `stop ${name} on ${this.self}: ${this.stopReason(group)}`);
+      if (group.granted) {
+        group.granted = false;
+        this.story(group, now, `${name} stopped on ${this.self}`, this.stopReason(group));
+      }
+    }
+  }
+
+  private stopReason(group: LocalGroup): string {
+    if (group.retiring) return 'removed or changed by a config reload';
+    if (group.unclean !== undefined) return `best effort after a failed stop (${group.unclean})`;
+    if (this.leaving) return 'this node is leaving';
+    return group.target === undefined ? group.targetReason : `it should run on ${group.target}: ${group.targetReason}`;
+  }
+
+  private grantSummary(group: LocalGroup, facts: MembershipFacts): string {
+    const parts = facts.peers.map((peer) => {
+      const state = facts.peerState(peer);
+      if (state === 'dead' || state === 'left') {
+        const last = this.reports.get(peer)?.groups.get(group.spec.name)?.phase;
+        return `${peer} is ${state}${last !== undefined && HOLDING_PHASES.has(last) ? ` (its last report: ${last}; declared ${state}, so not waited for)` : ''}`;
+      }
+      return `${peer} granted`;
+    });
+    return parts.length === 0 ? 'no other node' : parts.join(', ');
+  }
+
+  private probeNext(group: LocalGroup, now: Instant, out: Out): void {
+    if (group.op !== undefined || !group.probing) return;
+    const next = group.resources.findIndex((resource) => resource.state === 'unknown');
+    if (next >= 0) return this.run(group, next, 'monitor', now, out, `probe: does ${this.self} already run ${this.resourceId(group, next)}?`, true);
+    group.probing = false;
+    const lastRunning = group.resources.map((resource) => resource.state).lastIndexOf('running');
+    group.up = lastRunning + 1;
+    group.granted = false;
+    const found = group.resources.filter((resource) => resource.state === 'running').length;
+    this.story(group, now, `probe of ${group.spec.name} done`, found === 0 ? 'nothing of it runs here' : `${found} of its resources already run here (left by an earlier run): kept only if this node is granted the group, else stopped`);
+  }
+
+  private monitorDue(group: LocalGroup, now: Instant, out: Out): void {
+    group.resources.forEach((resource, index) => {
+      if (resource.nextMonitorAt === undefined && resource.state === 'running' && this.spec(group, index).monitorIntervalMs > 0) {
+        resource.nextMonitorAt = (now + this.spec(group, index).monitorIntervalMs) as Instant;
+      }
+    });
+    const due = group.resources.findIndex((resource) => resource.nextMonitorAt !== undefined && resource.nextMonitorAt <= now);
+    if (due >= 0) this.run(group, due, 'monitor', now, out, `monitor ${this.resourceId(group, due)}`);
+  }
+
+  private run(group: LocalGroup, index: number, operation: AgentOperation, now: Instant, out: Out, reason: string, probe = false): void {
+    const spec = this.spec(group, index);
+    const op: Operation = { opId: this.nextOpId++, group, index, operation, probe };
+    group.op = op;
+    this.ops.set(op.opId, op);
+    const resource = group.resources[index];
+    if (resource !== undefined) resource.nextMonitorAt = undefined;
+    const timeoutMs = operation === 'start' ? spec.startTimeoutMs : operation === 'stop' ? spec.stopTimeoutMs : spec.monitorTimeoutMs;
+    out.actions.push({
+      kind: 'run-agent',
+      opId: op.opId,
+      group: group.spec.name,
+      resource: spec.id,
+      operation,
+      timeoutMs,
+      intervalMs: operation === 'monitor' && !probe ? spec.monitorIntervalMs : 0,
+      reason,
+    });
+    if (operation !== 'monitor') this.story(group, now, `${operation} ${spec.id}`, reason);
+  }
+
+  // ---- outcomes --------------------------------------------------------------------------------------------
+
+  private finished(now: Instant, opId: number, outcome: OperationOutcome, detail: string, out: Out): void {
+    const op = this.ops.get(opId);
+    if (op === undefined) return; // a leftover of a group a reload replaced
+    this.ops.delete(opId);
+    const group = op.group;
+    if (group.op?.opId === opId) group.op = undefined;
+    const resource = group.resources[op.index];
+    if (resource === undefined) return;
+    const id = this.resourceId(group, op.index);
+    const name = group.spec.name;
+    resource.lastResult = `${op.probe ? 'probe' : op.operation}: ${outcome}${detail ? ` (${detail})` : ''}`;
+    switch (op.operation) {
+      case 'start':
+        if (outcome === 'success') {
+          resource.state = 'running';
+          group.up = Math.max(group.up, op.index + 1);
+          if (group.up === group.resources.length) this.story(group, now, `${name} started on ${this.self}`, `every resource started, in order`);
+        } else {
+          resource.state = 'failed';
+          group.up = Math.max(group.up, op.index + 1); // a half-started resource must be stopped too
+          this.fail(group, now, group.spec.migrationThreshold, out, `start of ${id} failed on ${this.self}: ${detail || outcome}; what had started is stopped and the group may not run here until \`tandem cleanup ${name}\` or the failure timeout`);
+        }
+        return;
+      case 'stop':
+        if (outcome === 'success') {
+          resource.state = 'stopped';
+          group.up = Math.min(group.up, op.index);
+        } else {
+          resource.state = 'failed';
+          group.up = Math.min(group.up, op.index);
+          group.unclean = `stop of ${id} failed: ${detail || outcome}`;
+          this.tell(group, now, out, 'group-unclean', `${name} is UNCLEAN on ${this.self}: stop of ${id} failed (${detail || outcome}). It may still hold part of the group, so no node will start it. No fencing is configured: make sure ${id} is stopped here, then run \`tandem cleanup ${name}\``);
+        }
+        return;
+      case 'monitor':
+        if (op.probe) {
+          resource.state = outcome === 'not-running' ? 'stopped' : 'running';
+          if (outcome === 'failed') this.story(group, now, `probe of ${id} failed`, `${detail}; treated as running so that it is stopped unless this node keeps the group`);
+          return;
+        }
+        if (outcome === 'success') {
+          resource.nextMonitorAt = (now + this.spec(group, op.index).monitorIntervalMs) as Instant;
+          return;
+        }
+        this.resourceFailed(group, op.index, now, out, `monitor of ${id} on ${this.self}: ${outcome === 'not-running' ? 'not running' : 'failed'}${detail ? ` (${detail})` : ''}`);
+        return;
+    }
+  }
+
+  private resourceFailed(group: LocalGroup, index: number, now: Instant, out: Out, what: string): void {
+    const resource = group.resources[index];
+    if (resource !== undefined) resource.state = 'failed';
+    this.fail(group, now, 1, out, what);
+    const failCount = this.failCount(group);
+    if (failCount < group.spec.migrationThreshold) {
+      group.stopDownTo = index;
+      this.tell(group, now, out, 'group-recovering', `${group.spec.name}: ${what}; restarting it in place (failure ${failCount} of ${group.spec.migrationThreshold} before it moves)`);
+    }
+  }
+
+  private fail(group: LocalGroup, now: Instant, weight: number, out: Out, what: string): void {
+    group.failures.push({ at: now, weight });
+    const count = this.failCount(group);
+    const moves = count >= group.spec.migrationThreshold;
+    this.tell(group, now, out, 'resource-failed', `${what}${moves ? `; ${count} failure(s) reach the threshold (${group.spec.migrationThreshold}): ${group.spec.name} moves away from ${this.self}` : ''}`);
+  }
+
+  private lost(now: Instant, groupName: string, resourceId: string, detail: string, out: Out): void {
+    const group = this.groups.get(groupName);
+    if (group === undefined || !group.granted || group.op !== undefined || group.stopDownTo !== undefined) return;
+    const index = group.spec.resources.findIndex((resource) => resource.id === resourceId);
+    if (index < 0 || index >= group.up) return;
+    this.resourceFailed(group, index, now, out, `reconciliation: ${resourceId} vanished from the kernel on ${this.self} (${detail}); it is put back`);
+  }
+
+  private stray(now: Instant, groupName: string, resourceId: string, detail: string, out: Out): void {
+    const group = this.groups.get(groupName);
+    if (group === undefined || group.granted || group.probing || group.op !== undefined || group.up > 0) return;
+    const index = group.spec.resources.findIndex((resource) => resource.id === resourceId);
+    if (index < 0) return;
+    if (group.spec.strayPolicy === 'report') {
+      if (!group.reportedStrays.has(resourceId)) {
+        group.reportedStrays.add(resourceId);
+        this.tell(group, now, out, 'stray-found', `${resourceId} of ${groupName} is active on ${this.self}, which does not hold the group (${detail}); left in place (reconcile.stray_addresses: report)`);
+      }
+      return;
+    }
+    const resource = group.resources[index];
+    if (resource !== undefined) resource.state = 'running';
+    group.up = index + 1;
+    this.tell(group, now, out, 'stray-removed', `${resourceId} of ${groupName} is active on ${this.self}, which does not hold the group (${detail}): removing it`);
+  }
+
+  // ---- helpers ---------------------------------------------------------------------------------------------
+
+  private applyCleanup(group: LocalGroup, now: Instant, out: Out, facts: MembershipFacts): void {
+    const entry = this.attributes.entry(cleanupKey(group.spec.name));
+    if (entry === undefined || entry.version <= group.appliedCleanupVersion) return;
+    group.appliedCleanupVersion = entry.version;
+    group.failures = [];
+    group.reportedStrays.clear();
+    for (const peer of facts.peers) {
+      const state = facts.peerState(peer);
+      if ((state === 'dead' || state === 'left') && this.reports.get(peer)?.groups.get(group.spec.name)?.phase === 'unclean') group.confirmedDown.add(peer);
+    }
+    if (group.unclean !== undefined && group.op === undefined) {
+      group.unclean = undefined;
+      group.probing = true;
+      group.granted = false;
+      for (const resource of group.resources) resource.state = 'unknown';
+    }
+    this.tell(group, now, out, 'group-cleanup', `cleanup of ${group.spec.name} applied on ${this.self}: failures forgotten${group.probing ? ', resources probed again' : ''}`);
+  }
+
+  private expireFailures(group: LocalGroup, now: Instant): void {
+    const timeout = group.spec.failureTimeoutMs;
+    if (timeout > 0) group.failures = group.failures.filter((failure) => now - failure.at < timeout);
+  }
+
+  private failCount(group: LocalGroup): number {
+    return group.failures.reduce((sum, failure) => sum + failure.weight, 0);
+  }
+
+  private holding(group: LocalGroup): boolean {
+    return HOLDING_PHASES.has(this.phase(group));
+  }
+
+  private phase(group: LocalGroup): GroupPhase {
+    if (group.unclean !== undefined) return 'unclean';
+    if (group.probing) return 'probing';
+    const wanted = group.granted && group.target === this.self && !group.retiring;
+    if (group.stopDownTo !== undefined) return 'recovering';
+    if (group.up === 0 && (group.op === undefined || group.op.operation === 'monitor')) {
+      return this.failCount(group) >= group.spec.migrationThreshold ? 'failed' : 'stopped';
+    }
+    if (!group.granted) return wanted || group.target === this.self ? 'probing' : 'stopping';
+    if (!wanted) return 'stopping';
+    return group.up === group.resources.length && group.op?.operation !== 'start' ? 'running' : 'starting';
+  }
+
+  private groupReport(group: LocalGroup): GroupReport {
+    return { name: group.spec.name, phase: this.phase(group), claim: group.claim, grant: group.grant, failCount: this.failCount(group) };
+  }
+
+  private groupView(group: LocalGroup): GroupView {
+    const failCounts: Record<string, number> = { [this.self]: this.failCount(group) };
+    for (const [node, report] of this.reports) {
+      const entry = report.groups.get(group.spec.name);
+      if (entry !== undefined) failCounts[node] = entry.failCount;
+    }
+    const pin = this.attributes.get(pinKey(group.spec.name));
+    return {
+      name: group.spec.name,
+      phase: this.phase(group),
+      target: group.target,
+      holders: group.holders,
+      failCount: this.failCount(group),
+      failCounts,
+      pinnedTo: pin === '' ? undefined : nodeName(pin),
+      blockedBy: group.blockedBy,
+      resources: group.resources.map((resource, index) => ({
+        id: this.resourceId(group, index),
+        state: group.op?.index === index ? (group.op.operation === 'start' ? 'starting' : group.op.operation === 'stop' ? 'stopping' : 'monitoring') : resource.state,
+        lastResult: resource.lastResult,
+      })),
+      story: [...group.story],
+    };
+  }
+
+  private retire(group: LocalGroup, now: Instant, out: Out, why: string): void {
+    if (group.up === 0 && group.op === undefined) return;
+    group.retiring = true;
+    this.retiring.push(group);
+    this.tell(group, now, out, 'group-stopping', `${group.spec.name} is stopped on ${this.self}: ${why}`);
+  }
+
+  private reannounce(group: LocalGroup, why: string, out: Out): void {
+    group.spec.resources.forEach((resource, index) => {
+      if (resource.announces && index < group.up) out.actions.push({ kind: 'reannounce', group: group.spec.name, resource: resource.id, reason: why });
+    });
+  }
+
+  private wakeAt(): Instant | undefined {
+    let earliest: number | undefined;
+    const consider = (at: number | undefined): void => {
+      if (at !== undefined && (earliest === undefined || at < earliest)) earliest = at;
+    };
+    for (const group of this.groups.values()) {
+      if (group.op === undefined) for (const resource of group.resources) consider(resource.nextMonitorAt);
+      if (group.spec.failureTimeoutMs > 0) for (const failure of group.failures) consider(failure.at + group.spec.failureTimeoutMs);
+    }
+    return earliest as Instant | undefined;
+  }
+
+  private spec(group: LocalGroup, index: number): GroupSpec['resources'][number] {
+    const spec = group.spec.resources[index];
+    if (spec === undefined) throw new RangeError(`group ${group.spec.name} has no resource ${index}`);
+    return spec;
+  }
+
+  private resourceId(group: LocalGroup, index: number): string {
+    return group.spec.resources[index]?.id ?? `#${index}`;
+  }
+
+  private story(group: LocalGroup, at: Instant, what: string, why: string): void {
+    group.story.push({ at, what, why });
+    if (group.story.length > STORY_ENTRIES_MAX) group.story.splice(0, group.story.length - STORY_ENTRIES_MAX);
+  }
+
+  private tell(group: LocalGroup, now: Instant, out: Out, kind: ClusterEventKind, reason: string): void {
+    this.story(group, now, kind, reason);
+    out.emit(kind, now, { node: this.self, group: group.spec.name, reason });
+  }
+}
+
+class Out {
+  readonly actions: GroupAction[] = [];
+  emit(kind: ClusterEventKind, at: Instant, fields: { node?: NodeName; group?: string; reason: string }): void {
+    this.actions.push({ kind: 'emit', event: { kind, at, ...fields } });
+  }
+}
+
+function newGroup(spec: GroupSpec): LocalGroup {
+  return {
+    spec,
+    resources: spec.resources.map(() => ({ state: 'unknown' as ResourceState, lastResult: '', nextMonitorAt: undefined })),
+    up: 0,
+    probing: spec.resources.length > 0,
+    op: undefined,
+    granted: false,
+    claim: false,
+    grant: '',
+    stopDownTo: undefined,
+    unclean: undefined,
+    failures: [],
+    target: undefined,
+    targetReason: '',
+    holders: [],
+    blockedBy: undefined,
+    lastPhase: 'probing',
+    story: [],
+    reportedStrays: new Set(),
+    confirmedDown: new Set(),
+    retiring: false,
+    appliedCleanupVersion: 0,
+  };
+}
+
+function sameResources(a: GroupSpec, b: GroupSpec): boolean {
+  return a.resources.length === b.resources.length && a.resources.every((resource, index) => resource.id === b.resources[index]?.id);
+}
+
+function phaseEvent(phase: GroupPhase): ClusterEventKind {
+  switch (phase) {
+    case 'running':
+      return 'group-started';
+    case 'stopped':
+      return 'group-stopped';
+    case 'starting':
+      return 'group-starting';
+    case 'stopping':
+      return 'group-stopping';
+    case 'failed':
+      return 'group-failed';
+    case 'recovering':
+      return 'group-recovering';
+    case 'unclean':
+      return 'group-unclean';
+    case 'probing':
+      return 'group-probing';
+  }
+}

@@ -1,0 +1,121 @@
+/**
+ * Binary form of a node's report (its groups and the cluster attributes it gossips), appended to heartbeat and
+ * leave payloads.
+ *
+ * Layout (big-endian):
+ *   rev          u32
+ *   flags        u8       bit 0 = leaving
+ *   groupCount   u16      then per group:
+ *     name       u8 length + UTF-8 (1..NAME_BYTES_MAX)
+ *     phase      u8       index in PHASES
+ *     flags      u8       bit 0 = claim
+ *     grant      u8 length + UTF-8 (0..NAME_BYTES_MAX, empty = none)
+ *     failCount  u32
+ *   attrCount    u16      then per attribute:
+ *     key        u8 length + UTF-8 (1..ATTRIBUTE_TEXT_BYTES_MAX)
+ *     value      u8 length + UTF-8 (0..ATTRIBUTE_TEXT_BYTES_MAX)
+ *     version    f64      integer, >= 1
+ *     origin     u8 length + UTF-8 (1..NAME_BYTES_MAX)
+ *
+ * Invariants:
+ *   1. `readReport` never throws: any problem is a sentence, and the whole packet is dropped as malformed.
+ *   2. Phases are appended to PHASES, never reordered: the index is the wire value.
+ */
+import { assert } from '../lib/assert.js';
+import type { AttributeEntry, GroupPhase, GroupReport, NodeReport } from '../core/group-types.js';
+import type { Reader } from './byte-reader.js';
+
+export const PHASES: readonly GroupPhase[] = ['probing', 'stopped', 'failed', 'starting', 'running', 'recovering', 'stopping', 'unclean'];
+export const REPORT_NAME_BYTES_MAX = 64;
+export const ATTRIBUTE_TEXT_BYTES_MAX = 160;
+const U32_MAX = 0xffffffff;
+
+export function encodeReport(report: NodeReport): Buffer {
+  const parts: Buffer[] = [];
+  const head = Buffer.alloc(7);
+  head.writeUInt32BE(report.rev >>> 0, 0);
+  head[4] = report.leaving ? 1 : 0;
+  head.writeUInt16BE(report.groups.length, 5);
+  parts.push(head);
+  for (const group of report.groups) {
+    const fixed = Buffer.alloc(2);
+    const phase = PHASES.indexOf(group.phase);
+    assert(phase >= 0, `unknown phase ${group.phase}`);
+    fixed[0] = phase;
+    fixed[1] = group.claim ? 1 : 0;
+    const failCount = Buffer.alloc(4);
+    failCount.writeUInt32BE(Math.min(group.failCount, U32_MAX), 0);
+    parts.push(text(group.name, 1, REPORT_NAME_BYTES_MAX, 'group name'), fixed, text(group.grant, 0, REPORT_NAME_BYTES_MAX, 'grant'), failCount);
+  }
+  const count = Buffer.alloc(2);
+  count.writeUInt16BE(report.attributes.length, 0);
+  parts.push(count);
+  for (const entry of report.attributes) {
+    const version = Buffer.alloc(8);
+    version.writeDoubleBE(entry.version, 0);
+    parts.push(
+      text(entry.key, 1, ATTRIBUTE_TEXT_BYTES_MAX, 'attribute key'),
+      text(entry.value, 0, ATTRIBUTE_TEXT_BYTES_MAX, 'attribute value'),
+      version,
+      text(entry.origin, 1, REPORT_NAME_BYTES_MAX, 'attribute origin'),
+    );
+  }
+  return Buffer.concat(parts);
+}
+
+/** Bytes a report takes on the wire, to keep a heartbeat under the packet size. */
+export function reportBytes(report: NodeReport): number {
+  return encodeReport(report).length;
+}
+
+export function readReport(reader: Reader): NodeReport | string {
+  const rev = reader.u32();
+  const flags = reader.u8();
+  const groupCount = reader.u16();
+  if (rev === undefined || flags === undefined || groupCount === undefined) return 'report truncated in its header';
+  if (flags > 1) return `report flags 0x${flags.toString(16)} unknown`;
+  const groups: GroupReport[] = [];
+  const names = new Set<string>();
+  for (let i = 0; i < groupCount; i++) {
+    const name = reader.text('u8', 1, REPORT_NAME_BYTES_MAX, 'group name');
+    if (typeof name === 'string') return name;
+    const phase = reader.u8();
+    const groupFlags = reader.u8();
+    if (phase === undefined || groupFlags === undefined) return 'report truncated in a group';
+    const phaseName = PHASES[phase];
+    if (phaseName === undefined) return `group phase ${phase} unknown`;
+    if (groupFlags > 1) return `group flags 0x${groupFlags.toString(16)} unknown`;
+    const grant = reader.text('u8', 0, REPORT_NAME_BYTES_MAX, 'grant');
+    if (typeof grant === 'string') return grant;
+    const failCount = reader.u32();
+    if (failCount === undefined) return 'report truncated before a fail count';
+    if (names.has(name.value)) return `group ${JSON.stringify(name.value)} reported twice`;
+    names.add(name.value);
+    groups.push({ name: name.value, phase: phaseName, claim: groupFlags === 1, grant: grant.value, failCount });
+  }
+  const attrCount = reader.u16();
+  if (attrCount === undefined) return 'report truncated before its attributes';
+  const attributes: AttributeEntry[] = [];
+  for (let i = 0; i < attrCount; i++) {
+    const key = reader.text('u8', 1, ATTRIBUTE_TEXT_BYTES_MAX, 'attribute key');
+    if (typeof key === 'string') return key;
+    const value = reader.text('u8', 0, ATTRIBUTE_TEXT_BYTES_MAX, 'attribute value');
+    if (typeof value === 'string') return value;
+    const version = reader.f64();
+    if (version === undefined) return 'report truncated in an attribute version';
+    if (!Number.isSafeInteger(version) || version < 1) return `attribute version ${version} is not a positive integer`;
+    const origin = reader.text('u8', 1, REPORT_NAME_BYTES_MAX, 'attribute origin');
+    if (typeof origin === 'string') return origin;
+    attributes.push({ key: key.value, value: value.value, version, origin: origin.value });
+  }
+  return { rev, leaving: flags === 1, groups, attributes };
+}
+
+function text(value: string, bytesMin: number, bytesMax: number, what: string): Buffer {
+  const bytes = Buffer.from(value, 'utf8');
+  assert(bytes.length >= bytesMin && bytes.length <= bytesMax, `${what} is ${bytes.length} bytes, allowed ${bytesMin}..${bytesMax}`);
+  const out = Buffer.alloc(1 + bytes.length);
+  out[0] = bytes.length;
+  bytes.copy(out, 1);
+  return out;
+}
