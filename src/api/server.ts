@@ -5,6 +5,8 @@
  *   GET  /v1/status                  the status report
  *   GET  /v1/events?count=N          recent events; &follow=1 streams them as JSON lines
  *   POST /v1/reload                  re-reads the config; 200 with the applied result, 422 with the issues
+ *   POST /v1/commands                {kind: standby|move|cleanup|takeover, …}; 200 {ok, message}, 422 when refused
+ *   GET  /v1/why?group=NAME          the group's story on this node; 404 for an unknown group
  */
 import { chmodSync, existsSync, mkdirSync, unlinkSync } from 'node:fs';
 import { createConnection } from 'node:net';
@@ -12,6 +14,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { dirname } from 'node:path';
 import type { LoggedEvent } from '../obs/event-log.js';
 import type { StatusReport } from './status-report.js';
+import { parseOperatorRequest, type CommandResult, type OperatorRequest, type WhyReport } from '../daemon/commands.js';
 
 export interface ReloadResult {
   readonly ok: boolean;
@@ -25,7 +28,12 @@ export interface ApiHandlers {
   recentEvents(count: number): readonly LoggedEvent[];
   subscribe(listener: (event: LoggedEvent) => void): () => void;
   reload(): Promise<ReloadResult>;
+  command(request: OperatorRequest): CommandResult;
+  why(group: string): WhyReport | CommandResult;
 }
+
+/** Operator commands are tiny JSON documents; anything larger is refused unread. */
+const COMMAND_BODY_BYTES_MAX = 4096;
 
 export class ApiError extends Error {
   override readonly name = 'ApiError';
@@ -76,7 +84,36 @@ async function route(request: IncomingMessage, response: ServerResponse, handler
     const result = await handlers.reload();
     return sendJson(response, result.ok ? 200 : 422, result);
   }
+  if (request.method === 'POST' && url.pathname === '/v1/commands') {
+    const body = await readBody(request);
+    if (body === undefined) return sendJson(response, 413, { ok: false, message: `the request body exceeds ${COMMAND_BODY_BYTES_MAX} bytes` });
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body);
+    } catch (error) {
+      return sendJson(response, 400, { ok: false, message: `the request body is not JSON: ${(error as Error).message}` });
+    }
+    const operatorRequest = parseOperatorRequest(parsed);
+    if (typeof operatorRequest === 'string') return sendJson(response, 400, { ok: false, message: operatorRequest });
+    const result = handlers.command(operatorRequest);
+    return sendJson(response, result.ok ? 200 : 422, result);
+  }
+  if (request.method === 'GET' && url.pathname === '/v1/why') {
+    const result = handlers.why(url.searchParams.get('group') ?? '');
+    return sendJson(response, 'ok' in result ? 404 : 200, result);
+  }
   sendJson(response, 404, { error: `no such endpoint: ${request.method} ${url.pathname}` });
+}
+
+async function readBody(request: IncomingMessage): Promise<string | undefined> {
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    bytes += chunk.length;
+    if (bytes > COMMAND_BODY_BYTES_MAX) return undefined;
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 function streamEvents(url: URL, response: ServerResponse, handlers: ApiHandlers): void {

@@ -30,6 +30,20 @@ export interface NodeStatus {
   readonly links: readonly LinkStatus[];
 }
 
+export interface GroupStatus {
+  readonly name: string;
+  /** The group's phase on the node that answers. */
+  readonly phase: string;
+  /** Where the answering node thinks it should run (null: nowhere can). */
+  readonly target: string | null;
+  /** Live nodes that report running it; more than one is a split brain. */
+  readonly holders: readonly string[];
+  readonly pinnedTo: string | null;
+  readonly blockedBy: string | null;
+  readonly failCounts: Readonly<Record<string, number>>;
+  readonly resources: readonly { readonly id: string; readonly agent: string; readonly state: string; readonly lastResult?: string }[];
+}
+
 export interface StatusReport {
   readonly version: string;
   readonly cluster: string;
@@ -44,6 +58,9 @@ export interface StatusReport {
     readonly dropped: Readonly<Record<DropReason, number>>;
     readonly links: Readonly<Record<string, { sent: number; received: number; sendErrors: number; lastError?: string }>>;
   };
+  readonly groups: readonly GroupStatus[];
+  /** Nodes in standby (they run no group). */
+  readonly standby: readonly string[];
   readonly warnings: readonly string[];
-  readonly events: readonly { readonly wallTime: string; readonly kind: string; readonly node?: string; readonly link?: string; readonly reason: string }[];
+  readonly events: readonly { readonly wallTime: string; readonly kind: string; readonly node?: string; readonly link?: string; readonly group?: string; readonly reason: string }[];
 }

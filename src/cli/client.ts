@@ -17,9 +17,11 @@ export interface ApiResponse<T> {
   readonly body: T;
 }
 
-export function callApi<T>(socketPath: string, method: 'GET' | 'POST', path: string, timeoutMs = 5000): Promise<ApiResponse<T>> {
+export function callApi<T>(socketPath: string, method: 'GET' | 'POST', path: string, timeoutMs = 5000, body?: unknown): Promise<ApiResponse<T>> {
   return new Promise((resolve, reject) => {
-    const req = request({ socketPath, method, path, timeout: timeoutMs }, (response) => {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const headers = payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) };
+    const req = request({ socketPath, method, path, timeout: timeoutMs, headers }, (response) => {
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
       response.on('end', () => {
@@ -36,7 +38,7 @@ export function callApi<T>(socketPath: string, method: 'GET' | 'POST', path: str
       if (error instanceof DaemonUnreachableError) return reject(error);
       reject(new DaemonUnreachableError(`Cannot reach tandemd at ${socketPath}: ${error.code ?? error.message} (is it running? use --socket PATH for another one)`, { cause: error }));
     });
-    req.end();
+    req.end(payload);
   });
 }
 

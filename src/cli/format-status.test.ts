@@ -22,6 +22,8 @@ const report: StatusReport = {
     { name: 'n3', self: false, state: 'dead', since: '2026-11-23T12:03:49.000Z', reason: 'no heartbeat on lan for 512 ms (deadtime 500 ms)', generation: 1, uptimeMs: 37_000, configMatches: true, links: [link('lan', 'dead', 512)] },
   ],
   counters: { dropped: { ...Object.fromEntries(DROP_REASONS.map((reason) => [reason, 0])), 'bad-mac': 4 } as StatusReport['counters']['dropped'], links: {} },
+  groups: [],
+  standby: [],
   warnings: ['n2 runs a different cluster config (digests differ)'],
   events: [{ wallTime: '2026-11-23T12:03:49.100Z', kind: 'peer-dead', node: 'n3', reason: 'no heartbeat on lan for 512 ms (deadtime 500 ms)' }],
 };

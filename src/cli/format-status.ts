@@ -4,6 +4,7 @@
  */
 import type { NodeStatus, StatusReport } from '../api/status-report.js';
 import { formatDuration } from '../lib/duration.js';
+import type { WhyReport } from '../daemon/commands.js';
 
 export interface Paint {
   green(text: string): string;
@@ -61,6 +62,25 @@ export function formatStatus(report: StatusReport, paint: Paint): string {
     );
     if (!node.self && node.state !== 'up') lines.push(paint.dim(`${' '.repeat(width)}  └ ${node.reason}`));
   }
+  if (report.groups.length > 0) {
+    lines.push('');
+    const groupWidth = Math.max(5, ...report.groups.map((group) => group.name.length));
+    lines.push(paint.dim(`${'GROUP'.padEnd(groupWidth)}  RUNS ON        HERE        FAILURES   RESOURCES`));
+    for (const group of report.groups) {
+      const runsOn = group.holders.length === 0 ? '-' : group.holders.join('+');
+      const runsCell = group.holders.length > 1 ? paint.red(runsOn.padEnd(13)) : runsOn.padEnd(13);
+      const failures = Object.entries(group.failCounts).filter(([, count]) => count > 0).map(([node, count]) => `${node}:${count}`).join(' ') || '-';
+      const resources = group.resources.map((resource) => `${resource.id} ${resource.state}`).join(', ');
+      lines.push(`${group.name.padEnd(groupWidth)}  ${runsCell}  ${phaseColour(paint, group.phase.padEnd(10))}  ${failures.padEnd(9)}  ${paint.dim(resources)}`);
+      const notes = [
+        group.pinnedTo !== null ? `moved to ${group.pinnedTo} by the operator` : undefined,
+        group.target !== null && !group.holders.includes(group.target) ? `should run on ${group.target}` : undefined,
+        group.target === null ? 'can run nowhere' : undefined,
+      ].filter((note) => note !== undefined);
+      if (notes.length > 0) lines.push(paint.dim(`${' '.repeat(groupWidth)}  └ ${notes.join('; ')}`));
+    }
+    if (report.standby.length > 0) lines.push(paint.yellow(`standby: ${report.standby.join(', ')}`));
+  }
   const drops = Object.entries(report.counters.dropped).filter(([, count]) => count > 0);
   lines.push('');
   lines.push(drops.length === 0 ? `dropped packets: none` : `dropped packets: ${drops.map(([reason, count]) => `${reason} ${count}`).join(', ')}`);
@@ -69,8 +89,30 @@ export function formatStatus(report: StatusReport, paint: Paint): string {
     lines.push('');
     lines.push(paint.dim('recent events:'));
     for (const event of report.events.slice(-8)) {
-      lines.push(`  ${clockTime(event.wallTime)} ${event.kind}${event.node ? ` ${event.node}` : ''}${event.link ? `/${event.link}` : ''}: ${event.reason}`);
+      lines.push(`  ${clockTime(event.wallTime)} ${event.kind}${event.group ? ` ${event.group}` : event.node ? ` ${event.node}` : ''}${event.link ? `/${event.link}` : ''}: ${event.reason}`);
     }
   }
+  return lines.join('\n') + '\n';
+}
+
+export function phaseColour(paint: Paint, phase: string): string {
+  const word = phase.trim();
+  if (word === 'running') return paint.green(phase);
+  if (word === 'stopped') return paint.dim(phase);
+  if (word === 'unclean' || word === 'failed') return paint.red(phase);
+  return paint.yellow(phase);
+}
+
+/** `tandem why GROUP`: where the group is and why, then its story, oldest first. */
+export function formatWhy(report: WhyReport, paint: Paint): string {
+  const lines: string[] = [];
+  lines.push(`${paint.bold(report.group)} on ${report.node}: ${phaseColour(paint, report.phase)}; runs on ${report.holders.join(' + ') || 'no node'}; should run on ${report.target ?? 'no node'}`);
+  if (report.pinnedTo !== null) lines.push(`placed on ${report.pinnedTo} by the operator (tandem move ${report.group} --clear to undo)`);
+  if (report.blockedBy !== null) lines.push(paint.yellow(`waiting: ${report.blockedBy}`));
+  const failures = Object.entries(report.failCounts).filter(([, count]) => count > 0);
+  if (failures.length > 0) lines.push(`failures: ${failures.map(([node, count]) => `${node} ${count}`).join(', ')} (tandem cleanup ${report.group} forgets them)`);
+  for (const resource of report.resources) lines.push(paint.dim(`  ${resource.id}: ${resource.state}${resource.lastResult ? ` (last: ${resource.lastResult})` : ''}`));
+  lines.push('');
+  for (const entry of report.story) lines.push(`${clockTime(entry.wallTime)} ${paint.bold(entry.what)}\n         ${entry.why}`);
   return lines.join('\n') + '\n';
 }

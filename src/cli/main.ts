@@ -12,7 +12,8 @@ import { loadConfig } from '../config/load.js';
 import { formatIssue } from '../config/model.js';
 import { VERSION } from '../version.js';
 import { DEFAULT_SOCKET, DaemonUnreachableError, callApi, followApi } from './client.js';
-import { colours, formatStatus, plain } from './format-status.js';
+import { colours, formatStatus, formatWhy, plain } from './format-status.js';
+import type { CommandResult, OperatorRequest, WhyReport } from '../daemon/commands.js';
 
 export const EXIT = { ok: 0, problem: 1, usage: 2, unreachable: 3 } as const;
 
@@ -22,6 +23,13 @@ Commands:
   status                  nodes, links, generations, drop counters, warnings and recent events
   events [--follow] [-n N]   recent cluster events; --follow streams new ones
   reload                  re-read the daemon's config (same as SIGHUP); a broken config is rejected
+  standby [NODE]          NODE (default: this node) runs no group; its groups move away (heartbeat's hb_standby)
+  online [NODE]           NODE may run groups again
+  move GROUP NODE         planned switchover: stop GROUP where it runs, then start it on NODE
+  move GROUP --clear      forget the operator's placement: GROUP follows its configured preference
+  takeover                this node takes every group it may run (heartbeat's hb_takeover)
+  cleanup GROUP           forget GROUP's failures everywhere; an unclean node probes it again
+  why GROUP               the story of GROUP on this node: every decision with its reason
   config check FILE       validate a config without touching the cluster; lists every issue
   version                 print the version
 
@@ -29,7 +37,8 @@ Options:
   --socket PATH   the daemon's API socket (default $TANDEM_SOCKET or ${DEFAULT_SOCKET})
   --json          machine-readable output
 
-Exit codes: 0 success, 1 problem found (config errors, reload rejected), 2 usage error, 3 tandemd unreachable.`;
+Exit codes: 0 success, 1 problem found (config errors, reload rejected, command refused), 2 usage error,
+3 tandemd unreachable (answered at once: nothing waits for a daemon that is not there).`;
 
 interface Context {
   readonly socket: string;
@@ -50,6 +59,7 @@ export async function runCli(argv: readonly string[], io: { out: (text: string) 
         follow: { type: 'boolean', short: 'f', default: false },
         count: { type: 'string', short: 'n' },
         help: { type: 'boolean', short: 'h', default: false },
+        clear: { type: 'boolean', default: false },
       },
       allowPositionals: true,
       strict: true,
@@ -78,6 +88,23 @@ export async function runCli(argv: readonly string[], io: { out: (text: string) 
         return await reload(context);
       case 'config':
         return await config(context, rest);
+      case 'standby':
+      case 'online':
+        if (rest.length > 1) return usage(context, `${command} [NODE]`);
+        return await command_(context, { kind: 'standby', node: rest[0] ?? (await selfName(context)), on: command === 'standby' });
+      case 'move':
+        if (rest.length === 1 && values.clear) return await command_(context, { kind: 'move', group: rest[0] as string, node: null });
+        if (rest.length !== 2 || values.clear) return usage(context, 'move GROUP NODE | move GROUP --clear');
+        return await command_(context, { kind: 'move', group: rest[0] as string, node: rest[1] as string });
+      case 'takeover':
+        if (rest.length > 0) return usage(context, 'takeover');
+        return await command_(context, { kind: 'takeover' });
+      case 'cleanup':
+        if (rest.length !== 1) return usage(context, 'cleanup GROUP');
+        return await command_(context, { kind: 'cleanup', group: rest[0] as string });
+      case 'why':
+        if (rest.length !== 1) return usage(context, 'why GROUP');
+        return await why(context, rest[0] as string);
       case 'version':
         context.out(context.json ? JSON.stringify({ version: VERSION }) + '\n' : `tandem ${VERSION}\n`);
         return EXIT.ok;
@@ -123,6 +150,32 @@ async function events(context: Context, follow: boolean, countText: string | und
   if (context.json) context.out(JSON.stringify(response.body, null, 2) + '\n');
   else response.body.forEach(print);
   return EXIT.ok;
+}
+
+function usage(context: Context, form: string): number {
+  context.err(`tandem: usage: tandem ${form}\n`);
+  return EXIT.usage;
+}
+
+async function selfName(context: Context): Promise<string> {
+  return (await callApi<StatusReport>(context.socket, 'GET', '/v1/status')).body.node;
+}
+
+async function command_(context: Context, request: OperatorRequest): Promise<number> {
+  const response = await callApi<CommandResult>(context.socket, 'POST', '/v1/commands', 5000, request);
+  const result = response.body;
+  if (context.json) context.out(JSON.stringify(result, null, 2) + '\n');
+  else (result.ok ? context.out : context.err)(`${result.message}\n`);
+  return result.ok ? EXIT.ok : EXIT.problem;
+}
+
+async function why(context: Context, group: string): Promise<number> {
+  const response = await callApi<WhyReport | CommandResult>(context.socket, 'GET', `/v1/why?group=${encodeURIComponent(group)}`);
+  const body = response.body;
+  if (context.json) context.out(JSON.stringify(body, null, 2) + '\n');
+  else if ('ok' in body) context.err(`${body.message}\n`);
+  else context.out(formatWhy(body, context.colour ? colours : plain));
+  return 'ok' in body ? EXIT.problem : EXIT.ok;
 }
 
 async function reload(context: Context): Promise<number> {

@@ -14,6 +14,7 @@ import { systemClock } from '../lib/clock.js';
 import type { Transport, TransportHandlers } from '../net/transport.js';
 import { createLogger } from '../obs/logger.js';
 import { Driver } from './driver.js';
+import { DEFAULT_RECONCILE } from '../config/model.js';
 import { StateStore } from './state-store.js';
 
 const NODES = ['a', 'b', 'c'].map(nodeName);
@@ -28,6 +29,8 @@ function config(dir: string): ClusterConfig {
     nodes: NODES.map((name, i) => ({ name, links: { lan: { address: `192.0.2.${i + 10}` }, backup: { address: `198.51.100.${i + 10}` } } })),
     logging: { format: 'json', level: 'error' },
     stateDir: join(dir, 'state'),
+    groups: [],
+    reconcile: DEFAULT_RECONCILE,
     runtimeDir: join(dir, 'run'),
   };
 }
@@ -88,6 +91,7 @@ test('drivers over an in-memory network: up, a cut link, bad packets counted, a 
           logger: createLogger({ format: 'json', level: 'error', write: () => {}, wallNow: Date.now }),
           store: new StateStore(join(dir, self)),
           openTransport: network.open,
+          buildAgent: () => ({ ok: false, issues: [] }),
         }),
       );
     }

@@ -1,18 +1,20 @@
 /**
- * The daemon's single loop around the pure core: datagrams and timers become core inputs, core actions
- * become I/O. It is the only place where the membership core meets the clock, the sockets and the disk.
+ * The daemon's single loop around the pure core: datagrams, timers, agent results, reconciliation findings and
+ * operator commands become core inputs; core actions become I/O. It is the only place where the core meets the
+ * clock, the sockets, the agents and the disk.
  *
  * Invariants:
  *   1. `persist` actions are written (and fsynced) before any later action of the same step is performed.
  *   2. Every datagram is either handed to the core or counted as a drop with its reason; nothing is swallowed.
  *   3. One timer at a time, armed for the core's `wakeAt`.
+ *   4. Every `run-agent` action gets exactly one `agent-finished` input back, whatever the agent does.
+ *   5. A graceful leave stops every group before the leave message goes out, so peers may start them at once.
  */
 import type { ClusterConfig, KeyRing } from '../config/model.js';
-import { Membership } from '../core/membership.js';
+import { NodeCore, type NodeAction, type NodeInput } from '../core/node.js';
+import type { AttributeEntry, GroupAdminRequest, GroupSpec, GroupsView, RunOperation } from '../core/group-types.js';
 import {
   type ClusterEvent,
-  type CoreAction,
-  type CoreInput,
   type LinkName,
   type MembershipConfig,
   type MembershipView,
@@ -30,10 +32,17 @@ import { receivePacket } from '../wire/receive-path.js';
 import { DropCounters } from '../wire/drop-counters.js';
 import { ReceiveGuard } from '../wire/receive-guard.js';
 import { configDigest } from '../config/digest.js';
-import { MEMBERSHIP_FILE, PEER_GENERATIONS_FILE, type StateStore } from './state-store.js';
+import { ATTRIBUTES_FILE, MEMBERSHIP_FILE, PEER_GENERATIONS_FILE, type StateStore } from './state-store.js';
+import { ResourceRunner, type AgentBuilder } from './resource-runner.js';
+import { findingInputs, reconcileAddresses, type ListAddresses } from './reconciler.js';
 
 /** How many times a leave announcement is sent on each link: one lost datagram must not cost a deadtime. */
 export const LEAVE_REPEATS = 3;
+
+const WARNING_EVENTS: ReadonlySet<string> = new Set([
+  'peer-dead', 'link-dead', 'config-mismatch', 'link-jitter-high', 'pause-detected',
+  'group-blocked', 'group-failed', 'group-recovering', 'group-yielded', 'resource-failed', 'stray-found', 'stray-removed',
+]);
 
 export interface LinkEndpoint {
   readonly link: LinkName;
@@ -50,6 +59,10 @@ export interface DriverOptions {
   readonly logger: Logger;
   readonly store: StateStore;
   readonly openTransport: OpenTransport;
+  /** Builds the agent of a resource; the daemon's is `agentForResource`, tests may give their own. */
+  readonly buildAgent: AgentBuilder;
+  /** Lists an interface's addresses for reconciliation; undefined disables reconciliation. */
+  readonly listAddresses?: ListAddresses;
 }
 
 export interface LinkCounters {
@@ -68,6 +81,31 @@ export function membershipConfigOf(config: ClusterConfig, self: NodeName): Membe
   };
 }
 
+/** The core's view of the configured groups. */
+export function groupSpecsOf(config: ClusterConfig): GroupSpec[] {
+  return config.groups.map((group) => ({
+    name: group.name,
+    nodes: group.nodes,
+    failback: group.failback,
+    migrationThreshold: group.migrationThreshold,
+    failureTimeoutMs: group.failureTimeoutMs,
+    strayPolicy: config.reconcile.strayAddresses,
+    resources: group.resources.map((resource) => ({
+      id: resource.id,
+      startTimeoutMs: resource.startTimeoutMs,
+      stopTimeoutMs: resource.stopTimeoutMs,
+      monitorIntervalMs: resource.monitorIntervalMs,
+      monitorTimeoutMs: resource.monitorTimeoutMs,
+      announces: resource.agent.kind === 'ipaddr',
+    })),
+  }));
+}
+
+/** Longest a graceful leave waits for the groups to stop: every stop timeout in a row, plus a little. */
+export function leaveDeadlineMs(config: ClusterConfig): number {
+  return config.groups.reduce((sum, group) => sum + group.resources.reduce((inner, resource) => inner + resource.stopTimeoutMs + resource.monitorTimeoutMs, 0), 0) + 1000;
+}
+
 /** Links this node has an address on, in config order. */
 export function localLinks(config: ClusterConfig, self: NodeName): LinkName[] {
   const node = config.nodes.find((candidate) => candidate.name === self);
@@ -82,7 +120,11 @@ export class Driver {
   readonly startedAtWallMs: number;
   private config: ClusterConfig;
   private ring: KeyRing;
-  private readonly core: Membership;
+  private readonly core: NodeCore;
+  private readonly runner: ResourceRunner;
+  private reconcileTimer: NodeJS.Timeout | undefined;
+  private reconciling = false;
+  private readonly stoppedWaiters: (() => void)[] = [];
   private readonly guard = new ReceiveGuard();
   private readonly transports = new Map<LinkName, Transport>();
   private readonly sendSeq = new Map<LinkName, number>();
@@ -101,7 +143,10 @@ export class Driver {
     this.generation = generation;
     this.startedAtWallMs = options.clock.wallNow();
     this.knownNodes = new Set(this.config.nodes.map((node) => node.name));
-    this.core = new Membership(membershipConfigOf(this.config, options.self));
+    const attributes = options.store.readJson<AttributeEntry[]>(ATTRIBUTES_FILE) ?? [];
+    this.core = new NodeCore(membershipConfigOf(this.config, options.self), groupSpecsOf(this.config), attributes);
+    this.runner = new ResourceRunner(options.buildAgent);
+    this.runner.configure(this.config);
     const seeds = options.store.readJson<Record<string, number>>(PEER_GENERATIONS_FILE) ?? {};
     for (const [peer, seen] of Object.entries(seeds)) {
       this.guard.seedGeneration(nodeName(peer), seen);
@@ -119,6 +164,7 @@ export class Driver {
       throw error;
     }
     driver.feed({ kind: 'started', now: options.clock.monotonicNow(), generation: driver.generation });
+    driver.armReconcile();
     return driver;
   }
 
@@ -131,7 +177,20 @@ export class Driver {
   }
 
   membership(): MembershipView {
-    return this.core.view();
+    return this.core.membershipView();
+  }
+
+  groups(): GroupsView {
+    return this.core.groupsView();
+  }
+
+  describeResource(resourceId: string): string {
+    return this.runner.describe(resourceId);
+  }
+
+  /** An operator command (standby, move, cleanup, takeover); validated by the caller against the config. */
+  admin(request: GroupAdminRequest): void {
+    this.feed({ kind: 'group-admin', now: this.options.clock.monotonicNow(), request });
   }
 
   transportDescriptions(): ReadonlyMap<LinkName, string> {
@@ -159,12 +218,30 @@ export class Driver {
       }
     }
     this.feed({ kind: 'config-changed', now: this.options.clock.monotonicNow(), config: membershipConfigOf(config, this.self) });
+    this.runner.configure(config);
+    this.feed({ kind: 'groups-changed', now: this.options.clock.monotonicNow(), groups: groupSpecsOf(config) });
+    this.armReconcile();
     return { reopened };
   }
 
-  /** Graceful stop: tells the peers we leave (they mark us `left` at once), then closes everything. */
+  /**
+   * Graceful stop: stops every group here (peers see them stopped and start them elsewhere at once), then tells the
+   * peers we leave (they mark us `left` at once), then closes everything. If the groups do not stop within
+   * leaveDeadlineMs the node leaves anyway and says so: its groups stay unclean for the others.
+   */
   async leave(reason: string): Promise<void> {
     if (this.closed) return;
+    this.admin({ kind: 'stop-all', reason });
+    const deadlineMs = leaveDeadlineMs(this.config);
+    const stopped = await new Promise<boolean>((resolve) => {
+      if (this.core.groupsStopped()) return resolve(true);
+      const timer = setTimeout(() => resolve(false), deadlineMs);
+      this.stoppedWaiters.push(() => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+    if (!stopped) this.options.logger.log('error', `leaving with groups not stopped after ${deadlineMs} ms: peers will not start them until this node is cleaned up`);
     this.feed({ kind: 'admin-requested', now: this.options.clock.monotonicNow(), request: { kind: 'leave', reason } });
     // Let the datagrams reach the wire before the sockets close.
     await new Promise((resolve) => setImmediate(resolve));
@@ -175,6 +252,7 @@ export class Driver {
     if (this.closed) return;
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.reconcileTimer) clearInterval(this.reconcileTimer);
     await this.closeTransports();
   }
 
@@ -229,16 +307,30 @@ export class Driver {
     }
   }
 
-  private feed(input: CoreInput): void {
+  private feed(input: NodeInput): void {
+    if (this.closed) return;
     const output = this.core.step(input);
     for (const action of output.actions) this.perform(action);
     this.arm(output.wakeAt);
+    if (this.stoppedWaiters.length > 0 && this.core.groupsStopped()) for (const waiter of this.stoppedWaiters.splice(0)) waiter();
   }
 
-  private perform(action: CoreAction): void {
+  private perform(action: NodeAction): void {
     switch (action.kind) {
       case 'persist':
         this.options.store.writeJson(MEMBERSHIP_FILE, action.record);
+        return;
+      case 'persist-attributes':
+        this.options.store.writeJson(ATTRIBUTES_FILE, action.entries);
+        return;
+      case 'run-agent':
+        this.runAgent(action);
+        return;
+      case 'reannounce':
+        this.runner.reannounce(action.resource).then(
+          (what) => this.emitted({ kind: 'address-reannounced', at: this.options.clock.monotonicNow() as ClusterEvent['at'], node: this.self, group: action.group, reason: `${what}: ${action.reason}` }),
+          (error: unknown) => this.options.logger.log('error', `re-announcing ${action.resource} failed: ${(error as Error).message}`),
+        );
         return;
       case 'send': {
         const links = action.link === 'all' ? [...this.transports.keys()] : [action.link];
@@ -250,6 +342,38 @@ export class Driver {
         this.emitted(action.event);
         return;
     }
+  }
+
+  private runAgent(op: RunOperation): void {
+    const level = op.operation === 'monitor' ? 'debug' : 'info';
+    this.options.logger.log(level, `${op.operation} ${op.resource} (${this.runner.describe(op.resource)}): ${op.reason}`, { group: op.group, resource: op.resource, op: op.operation });
+    void this.runner.run(op).then((result) => {
+      const log = result.outcome === 'success' ? level : 'warn';
+      this.options.logger.log(log, `${op.operation} ${op.resource}: ${result.outcome} in ${Math.round(result.durationMs)} ms${result.detail ? ` (${result.detail})` : ''}`, { group: op.group, resource: op.resource, op: op.operation });
+      this.feed({ kind: 'agent-finished', now: this.options.clock.monotonicNow(), opId: op.opId, outcome: result.outcome, detail: result.detail });
+    });
+  }
+
+  private armReconcile(): void {
+    if (this.reconcileTimer) clearInterval(this.reconcileTimer);
+    this.reconcileTimer = undefined;
+    const list = this.options.listAddresses;
+    const intervalMs = this.config.reconcile.intervalMs;
+    if (list === undefined || intervalMs <= 0 || this.closed) return;
+    this.reconcileTimer = setInterval(() => {
+      if (this.reconciling) return;
+      this.reconciling = true;
+      reconcileAddresses(this.config, this.core.groupsView(), list)
+        .then((round) => {
+          for (const problem of round.problems) this.options.logger.log('warn', `reconciliation: ${problem}`);
+          for (const input of findingInputs(round, this.options.clock.monotonicNow())) this.feed(input);
+        })
+        .catch((error: unknown) => this.options.logger.log('error', `reconciliation failed: ${(error as Error).message}`))
+        .finally(() => {
+          this.reconciling = false;
+        });
+    }, intervalMs);
+    this.reconcileTimer.unref();
   }
 
   private sendOn(link: LinkName, message: Message): void {
@@ -269,11 +393,12 @@ export class Driver {
 
   private emitted(event: ClusterEvent): void {
     this.events.append(event, this.options.clock.wallNow());
-    const level = event.kind === 'peer-dead' || event.kind === 'link-dead' || event.kind === 'config-mismatch' || event.kind === 'link-jitter-high' || event.kind === 'pause-detected' ? 'warn' : 'info';
-    this.options.logger.log(level, `${event.kind}${event.node ? ` ${event.node}` : ''}${event.link ? ` link ${event.link}` : ''}: ${event.reason}`, {
+    const level = event.kind === 'group-unclean' ? 'error' : WARNING_EVENTS.has(event.kind) ? 'warn' : 'info';
+    this.options.logger.log(level, `${event.kind}${event.group ? ` ${event.group}` : event.node ? ` ${event.node}` : ''}${event.link ? ` link ${event.link}` : ''}: ${event.reason}`, {
       event: event.kind,
       ...(event.node ? { node: event.node } : {}),
       ...(event.link ? { link: event.link } : {}),
+      ...(event.group ? { group: event.group } : {}),
     });
   }
 

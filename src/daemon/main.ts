@@ -17,6 +17,10 @@ import { Driver } from './driver.js';
 import { openConfiguredTransport } from './open-transport.js';
 import { StateStore } from './state-store.js';
 import { buildStatus } from './status.js';
+import { explainGroup, operatorCommand } from './commands.js';
+import { agentForResource } from '../agents/factory.js';
+import { listAddresses } from '../agents/ipaddr.js';
+import { prepareAnnouncer } from '../platform/announcer.js';
 
 export const DEFAULT_CONFIG_FILE = '/etc/tandem/tandem.yaml';
 
@@ -103,12 +107,26 @@ async function run(options: RunOptions): Promise<number> {
   let server;
   try {
     const store = new StateStore(options.config.stateDir);
-    driver = await Driver.start({ config: options.config, ring: options.ring, self, clock, logger: logger.child('driver'), store, openTransport: openConfiguredTransport });
+    const execStateDir = join(options.config.stateDir, 'exec');
+    prepareAnnouncer();
+    driver = await Driver.start({
+      config: options.config,
+      ring: options.ring,
+      self,
+      clock,
+      logger: logger.child('driver'),
+      store,
+      openTransport: openConfiguredTransport,
+      buildAgent: (resource) => agentForResource(resource, { nodeName: self, execStateDir }),
+      listAddresses: (iface) => listAddresses(iface),
+    });
     server = await startApiServer(options.socketPath, {
       status: () => buildStatus({ driver, clock, version: VERSION, configFile }),
       recentEvents: (count) => driver.events.recent(count),
       subscribe: (listener) => driver.events.subscribe(listener),
       reload: () => reload(driver, configFile, logger),
+      command: (request) => operatorCommand(driver, request),
+      why: (group) => explainGroup(driver, group, clock),
     });
   } catch (error) {
     logger.log('error', `cannot start: ${(error as Error).message}`);

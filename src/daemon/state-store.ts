@@ -9,6 +9,8 @@ import { join } from 'node:path';
 export const GENERATION_FILE = 'generation';
 export const MEMBERSHIP_FILE = 'membership.json';
 export const PEER_GENERATIONS_FILE = 'peer-generations.json';
+/** Cluster attributes (standby flags, operator placements, cleanups), so a restart keeps them. */
+export const ATTRIBUTES_FILE = 'attributes.json';
 
 export class StateStoreError extends Error {
   override readonly name = 'StateStoreError';

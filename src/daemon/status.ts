@@ -65,6 +65,23 @@ export function buildStatus({ driver, clock, version, configFile }: StatusContex
       }
     }
   }
+  const groupsView = driver.groups();
+  const groups = groupsView.groups.map((group) => {
+    if (group.holders.length > 1) warnings.push(`SPLIT BRAIN: ${group.name} runs on ${group.holders.join(' and ')} at once; the less preferred stops it`);
+    if (group.phase === 'unclean') warnings.push(`${group.name} is UNCLEAN here: a stop failed (see \`tandem why ${group.name}\`); no node starts it until \`tandem cleanup ${group.name}\``);
+    if (group.blockedBy !== undefined) warnings.push(`${group.name} should run here but waits: ${group.blockedBy}`);
+    if (group.target === undefined) warnings.push(`${group.name} can run nowhere: see \`tandem why ${group.name}\``);
+    return {
+      name: group.name,
+      phase: group.phase,
+      target: group.target ?? null,
+      holders: group.holders,
+      pinnedTo: group.pinnedTo ?? null,
+      blockedBy: group.blockedBy ?? null,
+      failCounts: group.failCounts,
+      resources: group.resources.map((resource) => ({ ...resource, agent: driver.describeResource(resource.id) })),
+    };
+  });
   const linkCounters = Object.fromEntries([...driver.linkCounters].map(([link, counters]) => [link, { ...counters }]));
   return {
     version,
@@ -77,12 +94,15 @@ export function buildStatus({ driver, clock, version, configFile }: StatusContex
     timings: config.timings,
     nodes,
     counters: { dropped: driver.drops.snapshot(), links: linkCounters },
+    groups,
+    standby: groupsView.standby,
     warnings,
     events: driver.events.recent(STATUS_EVENTS_MAX).map((event) => ({
       wallTime: event.wallTime,
       kind: event.kind,
       ...(event.node ? { node: event.node } : {}),
       ...(event.link ? { link: event.link } : {}),
+      ...(event.group ? { group: event.group } : {}),
       reason: event.reason,
     })),
   };
