@@ -12,6 +12,7 @@
  *      answer is a TND_E_AGENT_METADATA issue.
  *   4. Parameter names are checked when the agent is built, so every one becomes a valid environment variable.
  */
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AgentIssue, Built } from './codes.js';
 import { parseOcfMetadata, type OcfMetadata } from './ocf-metadata.js';
@@ -100,6 +101,14 @@ export class OcfAgent implements ResourceAgent {
   }
 
   async run(action: AgentAction, operation: OperationOptions): Promise<AgentResult> {
+    // Pacemaker creates HA_RSCTMP before running agents, and agents such as Dummy keep their state file there;
+    // on a fresh /run (tmpfs after a boot) it is missing.
+    const rscTmpDir = this.options.rscTmpDir ?? HA_RSCTMP_DEFAULT;
+    try {
+      await mkdir(rscTmpDir, { recursive: true, mode: 0o755 });
+    } catch (error) {
+      return { exec: 'error', durationMs: 0, outputTail: '', detail: `cannot create HA_RSCTMP ${rscTmpDir}: ${(error as Error).message}` };
+    }
     const outcome = await this.runner({
       file: this.path,
       args: [action],

@@ -30,6 +30,8 @@ export interface LabClusterOptions {
   readonly timings?: { keepalive: string; warntime: string; deadtime: string; initdead: string };
   readonly cluster?: string;
   readonly logFormat?: 'json' | 'text';
+  /** YAML appended to every node's config as is (`groups:`, `reconcile:`), already indented for the top level. */
+  readonly extraYaml?: string;
 }
 
 export const DEFAULT_LAB_LINKS: readonly LabLinkSpec[] = [
@@ -98,6 +100,7 @@ export class LabCluster {
     lines.push(`logging: { format: ${this.options.logFormat ?? 'json'}, level: info }`);
     lines.push(`state_dir: ${join(this.nodeDir(node), 'state')}`);
     lines.push(`runtime_dir: ${join(this.nodeDir(node), 'run')}`);
+    if (this.options.extraYaml !== undefined) lines.push(this.options.extraYaml.trimEnd());
     return lines.join('\n') + '\n';
   }
 
