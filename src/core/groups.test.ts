@@ -156,3 +156,15 @@ test('a restarted node that finds leftovers stops them when another node holds t
   cluster.advance(3000);
   assert.deepEqual(cluster.holders('web'), ['n2']);
 });
+
+test('a holder frozen past deadtime drops the group as soon as it resumes; the new holder keeps it', () => {
+  const cluster = started();
+  cluster.freeze('n1', 1500);
+  cluster.advance(1000);
+  assert.deepEqual(cluster.holders('web').sort(), ['n1', 'n2'], 'during the freeze the frozen kernel still holds it (only fencing can prevent that)');
+  cluster.advance(600);
+  assert.deepEqual(cluster.holders('web'), ['n2'], 'within 100 ms of resuming, n1 has stopped it');
+  assert.ok(cluster.node('n1').events.some((event) => event.kind === 'group-yielded'));
+  cluster.advance(2000);
+  assert.deepEqual(cluster.holders('web'), ['n2'], 'and it stays on n2 (failback manual)');
+});

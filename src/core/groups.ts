@@ -110,6 +110,8 @@ interface LocalGroup {
   readonly confirmedDown: Set<NodeName>;
   /** Removed from the config while holding: stop it, then forget it. */
   retiring: boolean;
+  /** Paused past deadtime while holding: stop everything before claiming again. */
+  yielding: boolean;
   appliedCleanupVersion: number;
 }
 
@@ -227,11 +229,17 @@ export class Groups {
   /** Our own process was paused longer than deadtime: peers may have taken our groups. Drop them, announce nothing. */
   paused(now: Instant, gapMs: number, deadtimeMs: number, facts: MembershipFacts): GroupStepOutput {
     const out = new Out();
+    if (gapMs > deadtimeMs) {
+      // What the peers said before the pause is stale: a peer that granted us a group may have started it since.
+      this.reports.clear();
+      for (const group of this.groups.values()) group.grant = '';
+    }
     for (const group of this.groups.values()) {
       if (group.up === 0 && group.op === undefined) continue;
       if (gapMs > deadtimeMs) {
         group.granted = false;
-        this.tell(group, now, out, 'group-yielded', `this node was paused for ${Math.round(gapMs)} ms, longer than deadtime (${deadtimeMs} ms): peers may have taken the group over, so it is stopped here`);
+        group.yielding = true;
+        this.tell(group, now, out, 'group-yielded', `this node was paused for ${Math.round(gapMs)} ms, longer than deadtime (${deadtimeMs} ms): peers may have taken the group over, so it is stopped here before anything else; it is claimed again only on fresh reports`);
       } else {
         this.reannounce(group, `this node was paused for ${Math.round(gapMs)} ms (less than deadtime): it still holds the group, so its addresses are announced again`, out);
       }
@@ -395,7 +403,8 @@ export class Groups {
     const name = group.spec.name;
     const count = group.resources.length;
     if (group.probing) this.probeNext(group, now, out);
-    const wanted = !group.retiring && group.target === this.self && group.unclean === undefined;
+    if (group.yielding && group.up === 0 && group.op === undefined) group.yielding = false;
+    const wanted = !group.retiring && !group.yielding && group.target === this.self && group.unclean === undefined;
     // Claims and grants: only a node that is not yet entitled to the group needs them.
     if (!group.granted) {
       group.claim = wanted && !group.probing;
@@ -631,12 +640,12 @@ export class Groups {
   private phase(group: LocalGroup): GroupPhase {
     if (group.unclean !== undefined) return 'unclean';
     if (group.probing) return 'probing';
-    const wanted = group.granted && group.target === this.self && !group.retiring;
+    const wanted = group.granted && group.target === this.self && !group.retiring && !group.yielding;
     if (group.stopDownTo !== undefined) return 'recovering';
     if (group.up === 0 && (group.op === undefined || group.op.operation === 'monitor')) {
       return this.failCount(group) >= group.spec.migrationThreshold ? 'failed' : 'stopped';
     }
-    if (!group.granted) return wanted || group.target === this.self ? 'probing' : 'stopping';
+    if (!group.granted) return group.target === this.self && !group.yielding ? 'probing' : 'stopping';
     if (!wanted) return 'stopping';
     return group.up === group.resources.length && group.op?.operation !== 'start' ? 'running' : 'starting';
   }
@@ -745,6 +754,7 @@ function newGroup(spec: GroupSpec): LocalGroup {
     reportedStrays: new Set(),
     confirmedDown: new Set(),
     retiring: false,
+    yielding: false,
     appliedCleanupVersion: 0,
   };
 }

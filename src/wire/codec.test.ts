@@ -43,11 +43,12 @@ interface FrameFields {
 
 const SECRET_1 = Buffer.from('secret-1', 'utf8');
 
-function heartbeatPayload(configDigest: string, uptimeMs: number): Buffer {
+/** A heartbeat payload as this version writes it (report flag 0 = no report); `version1` leaves the flag out. */
+function heartbeatPayload(configDigest: string, uptimeMs: number, version1 = false): Buffer {
   const digest = Buffer.from(configDigest, 'utf8');
   const uptime = Buffer.alloc(8);
   uptime.writeDoubleBE(uptimeMs);
-  return Buffer.concat([Buffer.from([digest.length]), digest, uptime]);
+  return Buffer.concat([Buffer.from([digest.length]), digest, uptime, Buffer.from(version1 ? [] : [0])]);
 }
 
 /** Builds a packet byte by byte from the documented layout, with a valid MAC unless told otherwise. */
@@ -148,7 +149,7 @@ test('decode(encode(x)) deep-equals x, for every header field and both message t
 
 test('the encoder writes exactly the layout documented in the module comment', () => {
   assert.deepEqual(encodePacket(input(), HEARTBEAT, RING), frame());
-  const leavePayload = Buffer.concat([Buffer.from([0, 4]), Buffer.from('bye!')]);
+  const leavePayload = Buffer.concat([Buffer.from([0, 4]), Buffer.from('bye!'), Buffer.from([0])]);
   assert.deepEqual(
     encodePacket(input(), { type: 'leave', reason: 'bye!' }, RING),
     frame({ messageType: 2, payload: leavePayload }),
@@ -220,6 +221,9 @@ test('malformed payload after the MAC: garbage bodies, out-of-range numbers, tra
     [heartbeatPayload('x', -5), /uptimeMs is -5/],
     [Buffer.concat([Buffer.from([CONFIG_DIGEST_BYTES_MAX + 1]), Buffer.alloc(CONFIG_DIGEST_BYTES_MAX + 9)]), /allowed 0\.\.128/],
     [Buffer.concat([heartbeatPayload('x', 1), Buffer.from([0])]), /1 bytes after the heartbeat payload/],
+    [heartbeatPayload('x', 1, true), /heartbeat truncated before its report flag/],
+    [Buffer.concat([heartbeatPayload('x', 1, true), Buffer.from([2])]), /heartbeat report flag is 2/],
+    [Buffer.concat([heartbeatPayload('x', 1, true), Buffer.from([1, 0, 0])]), /report truncated in its header/],
     [Buffer.concat([Buffer.from([1, 0xc3]), Buffer.alloc(8)]), /not valid UTF-8/],
   ];
   for (const [payload, detail] of cases) {
@@ -285,8 +289,24 @@ test('a newer version is accepted; its appended payload fields are ignored, its 
   expectDrop(
     decodePacket(frame({ version: PROTOCOL_VERSION + 1, messageType: 9 }), context()),
     'malformed',
-    /message type 9 is unknown: sender speaks protocol version 2, this node 1/,
+    /message type 9 is unknown: sender speaks protocol version 3, this node 2/,
   );
+});
+
+test('version 1 (before reports) is still heard: its heartbeat has no report section', () => {
+  const result = expectOk(decodePacket(frame({ version: 1, payload: heartbeatPayload('d1', 5, true) }), context()));
+  assert.deepEqual(result.message, { type: 'heartbeat', configDigest: 'd1', uptimeMs: 5 });
+});
+
+test('a heartbeat carries the sender report, and it survives the round trip', () => {
+  const report = {
+    rev: 7,
+    leaving: false,
+    groups: [{ name: 'web', phase: 'running' as const, claim: false, grant: '', failCount: 1 }],
+    attributes: [{ key: 'standby/beta', value: '1', version: 3, origin: 'alpha' }],
+  };
+  const message = { ...HEARTBEAT, report };
+  assert.deepEqual(expectOk(decodePacket(encodePacket(input(), message, RING), context())).message, message);
 });
 
 // --- encoder assertions --------------------------------------------------------------------------------------------

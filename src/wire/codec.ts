@@ -21,8 +21,10 @@
  *
  * Payloads (binary, strings are UTF-8 with a length prefix):
  *   heartbeat        configDigest (u8 length, <= CONFIG_DIGEST_BYTES_MAX), uptimeMs (f64, finite, >= 0),
- *                    hasReport (u8, 0 or 1), then the report when 1 (report-codec.ts)
- *   leave            reason (u16 length, <= LEAVE_REASON_BYTES_MAX), hasReport (u8), report
+ *                    since version 2: hasReport (u8, 0 or 1), then the report when 1 (report-codec.ts)
+ *   leave            reason (u16 length, <= LEAVE_REASON_BYTES_MAX), since version 2: hasReport (u8), report
+ *
+ * Version 1 (no report section) is still decoded, so a node of the foundation release is heard, not dropped.
  *
  * Compatibility: a later protocol version may add message types and append fields to the end of a payload; it never
  * removes or moves a field. So a packet whose version is newer than ours is still decoded, bytes past the payload
@@ -49,7 +51,7 @@ import { encodeReport, readReport } from './report-codec.js';
 import type { NodeReport } from '../core/group-types.js';
 
 /** Version we send. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 /** Oldest version we accept; a later version may add fields, never remove. */
 export const PROTOCOL_VERSION_MIN = 1;
 /** Largest datagram we send or accept: below a 1500-byte Ethernet MTU minus IPv6 and UDP headers, so no fragments. */
@@ -61,6 +63,8 @@ export const CONFIG_DIGEST_BYTES_MAX = 128;
 /** Longest leave reason, in UTF-8 bytes: a sentence for a person, not a log. Use `wireText` to fit one. */
 export const LEAVE_REASON_BYTES_MAX = 512;
 export const MAC_BYTES = 32;
+/** The first version whose heartbeat and leave payloads end with a report section. */
+export const VERSION_WITH_REPORT = 2;
 /** Room left for a node's report in a heartbeat after the header, the longest names, digest and the MAC. */
 export const REPORT_BYTES_BUDGET = 1000;
 export const KEY_ID_MIN = 1;
@@ -231,8 +235,9 @@ function reportSection(report: NodeReport | undefined): Buffer {
   return Buffer.concat([Buffer.from([1]), encoded]);
 }
 
-/** Reads the optional report that ends heartbeat and leave payloads. */
-function readReportSection(reader: Reader, what: string): { report?: NodeReport } | string {
+/** Reads the report section that ends heartbeat and leave payloads since version 2 (version 1 has none). */
+function readReportSection(reader: Reader, what: string, version: number): { report?: NodeReport } | string {
+  if (version < VERSION_WITH_REPORT) return {};
   const has = reader.u8();
   if (has === undefined) return `${what} truncated before its report flag`;
   if (has === 0) return {};
@@ -418,7 +423,7 @@ function readPayload(messageType: number, payload: Buffer, version: number): Mes
       const uptimeMs = reader.f64();
       if (uptimeMs === undefined) return 'heartbeat truncated before uptimeMs';
       if (!Number.isFinite(uptimeMs) || uptimeMs < 0) return `heartbeat uptimeMs is ${uptimeMs}`;
-      const section = readReportSection(reader, 'heartbeat');
+      const section = readReportSection(reader, 'heartbeat', version);
       if (typeof section === 'string') return section;
       message = { type: 'heartbeat', configDigest: digest.value, uptimeMs, ...section };
       break;
@@ -426,7 +431,7 @@ function readPayload(messageType: number, payload: Buffer, version: number): Mes
     case MESSAGE_TYPE_LEAVE: {
       const reason = reader.text('u16', 0, LEAVE_REASON_BYTES_MAX, 'leave reason');
       if (typeof reason === 'string') return reason;
-      const section = readReportSection(reader, 'leave');
+      const section = readReportSection(reader, 'leave', version);
       if (typeof section === 'string') return section;
       message = { type: 'leave', reason: reason.value, ...section };
       break;

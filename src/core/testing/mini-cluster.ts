@@ -27,6 +27,8 @@ export interface MiniNode {
   readonly events: ClusterEvent[];
   readonly ops: RunOperation[];
   seq: number;
+  /** SIGSTOP: until this instant the node processes nothing; inputs wait (sockets queue datagrams). */
+  frozenUntil: number;
 }
 
 export class MiniCluster {
@@ -92,6 +94,13 @@ export class MiniCluster {
     node.wakeAt = undefined;
   }
 
+  /** SIGSTOP for `ms`, then SIGCONT: the kernel keeps what it holds, the process sees time jump. */
+  freeze(name: string, ms: number): void {
+    const node = this.node(name);
+    node.frozenUntil = this.now + ms;
+    this.schedule(node.frozenUntil, () => this.feed(node, { kind: 'timer-due', now: instant(this.now) }));
+  }
+
   /** A reboot: the kernel state is gone, a new generation starts. */
   restart(name: string): void {
     const node = this.node(name);
@@ -135,7 +144,7 @@ export class MiniCluster {
   private nextTimer(): { node: MiniNode; at: number } | undefined {
     let best: { node: MiniNode; at: number } | undefined;
     for (const node of this.nodes.values()) {
-      if (node.alive && node.wakeAt !== undefined && (best === undefined || node.wakeAt < best.at)) best = { node, at: node.wakeAt };
+      if (node.alive && node.frozenUntil <= this.now && node.wakeAt !== undefined && (best === undefined || node.wakeAt < best.at)) best = { node, at: node.wakeAt };
     }
     return best;
   }
@@ -146,6 +155,10 @@ export class MiniCluster {
 
   private feed(node: MiniNode, input: NodeInput): void {
     if (!node.alive) return;
+    if (node.frozenUntil > this.now) {
+      this.schedule(node.frozenUntil, () => this.feed(node, { ...input, now: instant(this.now) }));
+      return;
+    }
     const output = node.core.step(input);
     node.wakeAt = output.wakeAt;
     for (const action of output.actions) this.perform(node, action);
@@ -198,7 +211,7 @@ export class MiniCluster {
   }
 
   private newNode(name: NodeName, generation: number): MiniNode {
-    return { name, core: new NodeCore(this.config(name), this.groups), alive: true, generation, wakeAt: undefined, running: new Map(), events: [], ops: [], seq: 0 };
+    return { name, core: new NodeCore(this.config(name), this.groups), alive: true, generation, wakeAt: undefined, running: new Map(), events: [], ops: [], seq: 0, frozenUntil: 0 };
   }
 }
 
