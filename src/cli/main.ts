@@ -196,7 +196,7 @@ async function config(context: Context, args: readonly string[]): Promise<number
     context.err(`tandem: usage: tandem config check FILE\n`);
     return EXIT.usage;
   }
-  const loaded = await loadConfig(file);
+  const loaded = await loadConfig(file, { checkAgents: true });
   const errors = loaded.issues.filter((issue) => issue.severity === 'error');
   if (context.json) {
     context.out(JSON.stringify({ file, ok: errors.length === 0, issues: loaded.issues }, null, 2) + '\n');

@@ -1,17 +1,25 @@
 /**
  * The broken-config corpus: runs `loadConfig` on every `test/config-corpus/*.yaml` and checks that the issues are
  * exactly the ones its `.expected` file lists (file, line, column, code, message substring), no more and no fewer.
- * Good configs (`good-*`) must also produce a config and a key ring.
+ * Good configs (`good-*`) must also produce a config and a key ring. Agents are checked as `tandem config check`
+ * does, against the fixture agents under `test/config-corpus/agents/` rather than the host's.
  */
 import { strict as assert } from 'node:assert';
 import { chmodSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { loadConfig } from './load.js';
+import { loadConfig, type LoadConfigOptions } from './load.js';
 import { formatIssue, type ConfigIssue } from './model.js';
 
 const corpus = fileURLToPath(new URL('../../../test/config-corpus/', import.meta.url));
+const agents = join(corpus, 'agents');
+const LOAD_OPTIONS: LoadConfigOptions = {
+  checkAgents: true,
+  agents: { ocfRoot: join(agents, 'ocf'), lsbInitDir: join(agents, 'init.d'), heartbeatDirs: [join(agents, 'resource.d')], path: join(agents, 'bin') },
+};
+const EXECUTABLE_FIXTURES = ['ocf/resource.d/corpus/Web', 'ocf/resource.d/corpus/Garbled', 'init.d/web', 'resource.d/hbweb', 'bin/webd', 'bin/webcheck'];
+const NOT_EXECUTABLE_FIXTURES = ['ocf/resource.d/corpus/NotExec', 'init.d/notexec'];
 
 interface Expected {
   readonly file: string;
@@ -60,6 +68,8 @@ describe('config corpus', () => {
     chmodSync(join(corpus, 'keys'), 0o600);
     chmodSync(join(corpus, 'keys-bad'), 0o600);
     chmodSync(join(corpus, 'keys-open'), 0o644);
+    for (const fixture of EXECUTABLE_FIXTURES) chmodSync(join(agents, fixture), 0o755);
+    for (const fixture of NOT_EXECUTABLE_FIXTURES) chmodSync(join(agents, fixture), 0o644);
   });
 
   test('has at least 24 broken cases and a couple of good ones', () => {
@@ -71,7 +81,7 @@ describe('config corpus', () => {
     test(name, async () => {
       const expectedText = readFileSync(join(corpus, name.replace(/\.yaml$/, '.expected')), 'utf8');
       const expected = parseExpected(expectedText, name);
-      const result = await loadConfig(join(corpus, name));
+      const result = await loadConfig(join(corpus, name), LOAD_OPTIONS);
       const unmatched = [...result.issues];
       const missing: string[] = [];
       for (const want of expected) {

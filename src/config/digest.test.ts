@@ -79,3 +79,87 @@ test('changes when anything nodes must agree on changes', () => {
     assert.notEqual(configDigest(load(variant)), base, variant);
   }
 });
+
+const NODES = `
+cluster: demo
+key_file: /etc/tandem/keys
+links: [{ name: lan, transport: udp-unicast }]
+nodes:
+  - { name: n1, links: { lan: 192.0.2.11 } }
+  - { name: n2, links: { lan: 192.0.2.12 } }
+  - { name: n3, links: { lan: 192.0.2.13 } }
+`;
+
+const GROUPS = `${NODES}groups:
+  - name: web
+    nodes: [n1, n2, n3]
+    failback: auto
+    resources:
+      - { id: vip, agent: ipaddr, params: { address: "2001:db8::100", prefix: 64, interface: eth0 } }
+      - { id: data, agent: filesystem, params: { device: /dev/sdb1, directory: /srv/data, fstype: ext4 } }
+      - { id: app, agent: "ocf:heartbeat:nginx", params: { configfile: /etc/nginx.conf, port: 8080 } }
+      - { id: job, agent: exec, command: [webd, --port, 8081], health: [webcheck] }
+  - name: db
+    nodes: [n2, n1]
+    resources:
+      - { id: legacy, agent: "heartbeat:IPaddr", args: [192.0.2.101/24] }
+      - { id: svc, agent: "lsb:postgresql", monitor: { interval: 0s } }
+reconcile: { interval: 5s }
+`;
+
+// The same groups: groups reordered, keys reordered, defaults and units spelt out, IPv6 and directory spelt otherwise.
+const GROUPS_REWRITTEN = `${NODES}reconcile: { stray_addresses: remove, interval: 5000ms }
+groups:
+  - name: db
+    migration_threshold: 3
+    nodes: [n2, n1]
+    failure_timeout: 10m
+    resources:
+      - { agent: "heartbeat:IPaddr", id: legacy, args: ["192.0.2.101/24"], start: { timeout: 20s } }
+      - { id: svc, agent: "lsb:postgresql", monitor: { interval: 0ms, timeout: 20000ms } }
+  - name: web
+    failback: auto
+    nodes: [n1, n2, n3]
+    resources:
+      - { id: vip, agent: ipaddr, params: { interface: eth0, prefix: 64, address: "2001:DB8:0::100", announce_count: 3 } }
+      - { id: data, agent: filesystem, params: { directory: /srv//data/, device: /dev/sdb1, fstype: ext4, options: "" } }
+      - { id: app, agent: "ocf:heartbeat:nginx", params: { port: "8080", configfile: /etc/nginx.conf } }
+      - { id: job, agent: exec, command: [webd, --port, "8081"], health: [webcheck], stop_signal: SIGTERM }
+`;
+
+test('groups: stable across group order, key order, spelt-out defaults, units and spelling', () => {
+  assert.equal(configDigest(load(GROUPS_REWRITTEN)), configDigest(load(GROUPS)));
+  assert.notEqual(configDigest(load(GROUPS)), configDigest(load(NODES)));
+});
+
+test('groups: changes with anything nodes must agree on, including preference and start order', () => {
+  const base = configDigest(load(GROUPS));
+  const variants = [
+    GROUPS.replace('nodes: [n1, n2, n3]', 'nodes: [n2, n1, n3]'),
+    GROUPS.replace('nodes: [n1, n2, n3]', 'nodes: [n1, n2]'),
+    GROUPS.replace('failback: auto', 'failback: manual'),
+    GROUPS.replace('failback: auto', 'failback: auto\n    migration_threshold: 4'),
+    GROUPS.replace('failback: auto', 'failback: auto\n    failure_timeout: 0s'),
+    GROUPS.replace(/( {6}- \{ id: vip.*\n)( {6}- \{ id: data.*\n)/, '$2$1'),
+    GROUPS.replace('2001:db8::100', '2001:db8::101'),
+    GROUPS.replace('prefix: 64', 'prefix: 96'),
+    GROUPS.replace('interface: eth0', 'interface: eth1'),
+    GROUPS.replace('prefix: 64,', 'prefix: 64, announce_count: 1,'),
+    GROUPS.replace('fstype: ext4', 'fstype: xfs'),
+    GROUPS.replace('port: 8080 }', 'port: 8081 }'),
+    GROUPS.replace('ocf:heartbeat:nginx', 'ocf:other:nginx'),
+    GROUPS.replace('health: [webcheck]', 'health: [webcheck, -v]'),
+    GROUPS.replace('health: [webcheck]', 'health: [webcheck], stop_signal: SIGINT'),
+    GROUPS.replace('args: [192.0.2.101/24]', 'args: [192.0.2.102/24]'),
+    GROUPS.replace('lsb:postgresql', 'systemd:postgresql'),
+    GROUPS.replace('interval: 0s', 'interval: 1s'),
+    GROUPS.replace('id: svc', 'id: svc2'),
+    GROUPS.replace('name: db', 'name: db2'),
+    GROUPS.replace('reconcile: { interval: 5s }', 'reconcile: { interval: 0s }'),
+    GROUPS.replace('reconcile: { interval: 5s }', 'reconcile: { stray_addresses: report }'),
+  ];
+  for (const variant of variants) {
+    assert.notEqual(variant, GROUPS);
+    assert.notEqual(configDigest(load(variant)), base, variant);
+  }
+});

@@ -1,12 +1,16 @@
-/** `loadConfig` reads files, checks the key file's mode and turns every file-system problem into an issue. */
+/**
+ * `loadConfig` reads files, checks the key file's mode and turns every file-system problem into an issue; agents are
+ * checked only when asked for.
+ */
 import { strict as assert } from 'node:assert';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { checkKeyFileMode, loadConfig } from './load.js';
 import { formatIssue } from './model.js';
+import { parseTandemConfig } from './tandem/parse.js';
 
 const examples = fileURLToPath(new URL('../../../examples/', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'tandem-load-'));
@@ -56,4 +60,32 @@ test('a key file that is a directory is reported where key_file was written', as
   const { issues } = await loadConfig(file);
   assert.deepEqual(issues.map((i) => [i.code, i.line, i.column, i.path]), [['TND_E_KEYS_READ', 2, 11, 'key_file']]);
   assert.match(issues[0]?.message ?? '', /not a regular file/);
+});
+
+test('the commented groups example in the shipped example is valid once uncommented', () => {
+  const text = readFileSync(join(examples, 'tandem.yaml'), 'utf8');
+  const lines = text.split('\n');
+  const start = lines.indexOf('# groups:');
+  const end = lines.findIndex((line, index) => index > start && line === '');
+  assert.ok(start > 0 && end > start);
+  const uncommented = lines.map((line, index) => (index >= start && index < end ? line.replace(/^# ?/, '') : line)).join('\n');
+  const { config, issues } = parseTandemConfig(uncommented, join(examples, 'tandem.yaml'));
+  assert.deepEqual(issues.map(formatIssue), []);
+  assert.deepEqual(config?.groups.map((g) => [g.name, g.failback, g.resources.map((r) => r.agent.kind)]), [['web', 'manual', ['ipaddr', 'filesystem', 'ocf']]]);
+});
+
+test('agents are checked only when asked for, and only once the config parses', async () => {
+  const keys = join(dir, 'agent-keys');
+  writeFileSync(keys, 'send 1\n1 0123456789abcdef0123\n', { mode: 0o600 });
+  const base = `cluster: demo\nkey_file: ${keys}\nlinks: [{ name: lan, transport: udp-unicast }]\nnodes:\n  - { name: a, links: { lan: 192.0.2.1 } }\n  - { name: b, links: { lan: 192.0.2.2 } }\n`;
+  const file = join(dir, 'agents.yaml');
+  writeFileSync(file, `${base}groups:\n  - { name: g, nodes: [a, b], resources: [{ id: r, agent: "lsb:absent" }] }\n`);
+  const agents = { lsbInitDir: dir };
+  assert.deepEqual((await loadConfig(file)).issues, []);
+  const checked = await loadConfig(file, { checkAgents: true, agents });
+  assert.equal(checked.config, undefined);
+  assert.deepEqual(checked.issues.map((i) => [i.code, i.line, i.column, i.path]), [['TND_E_CONFIG_AGENT_MISSING', 8, 59, 'groups[0].resources[0].agent']]);
+
+  writeFileSync(file, `${base}groups:\n  - { name: g, nodes: [a, c], resources: [{ id: r, agent: "lsb:absent" }] }\n`);
+  assert.deepEqual((await loadConfig(file, { checkAgents: true, agents })).issues.map((i) => i.code), ['TND_E_CONFIG_GROUP_UNKNOWN_NODE']);
 });

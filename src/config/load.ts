@@ -1,7 +1,9 @@
 /**
- * Loads a config from disk: the config file, then its key file, with the key file's permissions checked.
+ * Loads a config from disk: the config file, then its key file, with the key file's permissions checked, and on
+ * request the resources' agents (see agent-check.ts).
  *
- * The only module in `config/` that touches the file system. Parsing itself is delegated to the pure front-ends.
+ * With agent-check.ts, the only module in `config/` that touches the file system. Parsing itself is delegated to the
+ * pure front-ends.
  *
  * Invariants:
  *   1. Never throws for an operating condition: an unreadable file, a bad mode or bad contents are issues.
@@ -12,18 +14,29 @@
  *      authkeys file that is not mode 600; its contents are then not parsed.
  */
 import { readFile, stat } from 'node:fs/promises';
+import { checkAgents, type AgentCheckOptions } from './agent-check.js';
 import { readTandemConfig } from './tandem/parse.js';
 import { parseKeyFile } from './keys.js';
 import type { ClusterConfig, ConfigIssue, KeyRing } from './model.js';
+
+export interface LoadConfigOptions {
+  /**
+   * Also check every resource's agent: installed, and an OCF resource's parameters against its meta-data. This runs
+   * each OCF agent's `meta-data`; `tandem config check` and the daemon ask for it. Only done once the config parses.
+   */
+  readonly checkAgents?: boolean;
+  /** Where agents are looked up (defaults: where the agents look); for tests and unusual installs. */
+  readonly agents?: AgentCheckOptions;
+}
 
 /**
  * Reads, parses and validates the config at `path` and the key file it names.
  *
  * @example
- * const { config, ring, issues } = await loadConfig('/etc/tandem/tandem.yaml');
+ * const { config, ring, issues } = await loadConfig('/etc/tandem/tandem.yaml', { checkAgents: true });
  * if (!config || !ring) { for (const i of issues) console.error(formatIssue(i)); process.exit(1); }
  */
-export async function loadConfig(path: string): Promise<{ config?: ClusterConfig; ring?: KeyRing; issues: ConfigIssue[] }> {
+export async function loadConfig(path: string, options: LoadConfigOptions = {}): Promise<{ config?: ClusterConfig; ring?: KeyRing; issues: ConfigIssue[] }> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -32,6 +45,10 @@ export async function loadConfig(path: string): Promise<{ config?: ClusterConfig
   }
   const read = readTandemConfig(text, path);
   const issues: ConfigIssue[] = [...read.issues];
+  if (options.checkAgents === true && read.config !== undefined) {
+    issues.push(...(await checkAgents(read.config, path, read.resources, options.agents)));
+    issues.sort((a, b) => a.line - b.line || a.column - b.column);
+  }
   let ring: KeyRing | undefined;
   if (read.keyFile !== undefined) {
     const keyFile = read.keyFile;

@@ -148,7 +148,7 @@ export class Groups {
    * command reaches every node with the next datagram) plus a window that rotates through the rest, so the whole
    * table converges without ever outgrowing a packet.
    */
-  report(): NodeReport {
+  report(fits: (report: NodeReport) => boolean = () => true): NodeReport {
     const all = this.attributes.all();
     const newest = [...all].sort((a, b) => b.version - a.version).slice(0, GOSSIP_NEWEST);
     const rest = all.filter((entry) => !newest.includes(entry));
@@ -158,7 +158,11 @@ export class Groups {
       if (entry !== undefined) window.push(entry);
     }
     this.gossipOffset = rest.length === 0 ? 0 : (this.gossipOffset + GOSSIP_ROTATING) % rest.length;
-    return { rev: this.rev, leaving: this.leaving, groups: [...this.groups.values()].map((group) => this.groupReport(group)), attributes: [...newest, ...window] };
+    const attributes = [...newest, ...window];
+    const groups = [...this.groups.values()].map((group) => this.groupReport(group));
+    // Long names can make even a few attributes too big for one datagram: gossip fewer now, the rest later.
+    while (attributes.length > 0 && !fits({ rev: this.rev, leaving: this.leaving, groups, attributes })) attributes.pop();
+    return { rev: this.rev, leaving: this.leaving, groups, attributes };
   }
 
   /** A peer's report arrived (inside a heartbeat or leave message). */

@@ -13,7 +13,7 @@
  */
 import { Membership } from './membership.js';
 import { Groups, type GroupAction, type MembershipFacts } from './groups.js';
-import type { AttributeEntry, GroupAdminRequest, GroupInput, GroupSpec, GroupsView } from './group-types.js';
+import type { AttributeEntry, GroupAdminRequest, GroupInput, GroupSpec, GroupsView, NodeReport } from './group-types.js';
 import type { CoreAction, CoreInput, Instant, MembershipConfig, MembershipView, NodeName, PeerState } from './types.js';
 
 export type NodeInput =
@@ -39,7 +39,15 @@ export class NodeCore {
   private started = false;
   private left = false;
 
-  constructor(config: MembershipConfig, groups: readonly GroupSpec[], attributes: readonly AttributeEntry[] = []) {
+  /**
+   * @param reportFits whether a report fits in one datagram (the wire layer knows; the core does not count bytes).
+   */
+  constructor(
+    config: MembershipConfig,
+    groups: readonly GroupSpec[],
+    attributes: readonly AttributeEntry[] = [],
+    private readonly reportFits: (report: NodeReport) => boolean = () => true,
+  ) {
     this.config = config;
     this.membership = new Membership(config);
     this.groups = new Groups(config.self, groups, attributes);
@@ -127,7 +135,7 @@ export class NodeCore {
   }
 
   private attachReport(now: Instant, actions: NodeAction[], reportChanged: boolean): void {
-    const report = this.groups.report();
+    const report = this.groups.report(this.reportFits);
     let sent = false;
     for (let i = 0; i < actions.length; i++) {
       const action = actions[i];

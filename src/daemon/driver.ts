@@ -27,7 +27,8 @@ import type { Clock } from '../lib/clock.js';
 import type { Transport, TransportHandlers } from '../net/transport.js';
 import type { Logger } from '../obs/logger.js';
 import { EventLog } from '../obs/event-log.js';
-import { encodePacket, type DropReason } from '../wire/codec.js';
+import { REPORT_BYTES_BUDGET, encodePacket, type DropReason } from '../wire/codec.js';
+import { reportBytes } from '../wire/report-codec.js';
 import { receivePacket } from '../wire/receive-path.js';
 import { DropCounters } from '../wire/drop-counters.js';
 import { ReceiveGuard } from '../wire/receive-guard.js';
@@ -144,7 +145,7 @@ export class Driver {
     this.startedAtWallMs = options.clock.wallNow();
     this.knownNodes = new Set(this.config.nodes.map((node) => node.name));
     const attributes = options.store.readJson<AttributeEntry[]>(ATTRIBUTES_FILE) ?? [];
-    this.core = new NodeCore(membershipConfigOf(this.config, options.self), groupSpecsOf(this.config), attributes);
+    this.core = new NodeCore(membershipConfigOf(this.config, options.self), groupSpecsOf(this.config), attributes, (report) => reportBytes(report) <= REPORT_BYTES_BUDGET);
     this.runner = new ResourceRunner(options.buildAgent);
     this.runner.configure(this.config);
     const seeds = options.store.readJson<Record<string, number>>(PEER_GENERATIONS_FILE) ?? {};

@@ -65,7 +65,7 @@ async function main(): Promise<number> {
   }
 
   const configFile = args.config ?? DEFAULT_CONFIG_FILE;
-  const loaded = await loadConfig(configFile);
+  const loaded = await loadConfig(configFile, { checkAgents: true });
   for (const issue of loaded.issues) process.stderr.write(formatIssue(issue) + '\n');
   if (!loaded.config || !loaded.ring) {
     process.stderr.write(`tandemd: ${configFile} has errors; not starting\n`);
@@ -156,7 +156,7 @@ async function run(options: RunOptions): Promise<number> {
 
 /** Validates the new config first; the running cluster keeps the old one if anything is wrong. */
 async function reload(driver: Driver, configFile: string, logger: Logger): Promise<ReloadResult> {
-  const loaded = await loadConfig(configFile);
+  const loaded = await loadConfig(configFile, { checkAgents: true });
   const errors = loaded.issues.filter((issue) => issue.severity === 'error').map(formatIssue);
   const warnings = loaded.issues.filter((issue) => issue.severity === 'warning').map(formatIssue);
   if (!loaded.config || !loaded.ring || errors.length > 0) {

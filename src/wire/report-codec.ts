@@ -68,6 +68,14 @@ export function reportBytes(report: NodeReport): number {
   return encodeReport(report).length;
 }
 
+/** Bytes the report's fixed part and its group entries can take at most, for the config's size check. */
+export function groupsReportBytesMax(groupNames: readonly string[], longestNodeNameBytes: number): number {
+  return 7 + 2 + groupNames.reduce((sum, name) => sum + 1 + Buffer.byteLength(name, 'utf8') + 2 + 1 + longestNodeNameBytes + 4, 0);
+}
+
+/** Room a report keeps for gossiped attributes: a few entries of typical size, beside every group. */
+export const ATTRIBUTE_GOSSIP_BYTES_MIN = 240;
+
 export function readReport(reader: Reader): NodeReport | string {
   const rev = reader.u32();
   const flags = reader.u8();

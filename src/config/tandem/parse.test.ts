@@ -6,7 +6,7 @@ import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { stringify } from 'yaml';
-import { DEFAULT_LOGGING, DEFAULT_RUNTIME_DIR, DEFAULT_STATE_DIR, DEFAULT_TIMINGS } from '../model.js';
+import { DEFAULT_LOGGING, DEFAULT_RECONCILE, DEFAULT_RUNTIME_DIR, DEFAULT_STATE_DIR, DEFAULT_TIMINGS } from '../model.js';
 import { parseTandemConfig, readTandemConfig } from './parse.js';
 
 const MINIMAL = `
@@ -37,6 +37,8 @@ test('a minimal config gets every default', () => {
     logging: DEFAULT_LOGGING,
     stateDir: DEFAULT_STATE_DIR,
     runtimeDir: DEFAULT_RUNTIME_DIR,
+    groups: [],
+    reconcile: DEFAULT_RECONCILE,
   });
 });
 
@@ -108,8 +110,8 @@ test('arbitrary text never throws, and issues are well formed', () => {
 });
 
 test('arbitrary YAML structures never throw', () => {
-  const leaf = fc.oneof(fc.string({ maxLength: 12 }), fc.integer(), fc.boolean(), fc.constant(null), fc.constantFrom('150ms', '2s', '192.0.2.1', 'udp-unicast', 'lan', 'n1'));
-  const keys = fc.constantFrom('cluster', 'key_file', 'timings', 'links', 'nodes', 'name', 'transport', 'group', 'ttl', 'broadcast', 'port', 'address', 'interface', 'deadtime', 'lan', 'logging', 'x');
+  const leaf = fc.oneof(fc.string({ maxLength: 12 }), fc.integer(), fc.boolean(), fc.constant(null), fc.constantFrom('150ms', '2s', '0s', '192.0.2.1', 'udp-unicast', 'lan', 'n1', 'ipaddr', 'filesystem', 'exec', 'ocf:heartbeat:Dummy', 'lsb:x', 'heartbeat:IPaddr'));
+  const keys = fc.constantFrom('cluster', 'key_file', 'timings', 'links', 'nodes', 'name', 'transport', 'group', 'ttl', 'broadcast', 'port', 'address', 'interface', 'deadtime', 'lan', 'logging', 'x', 'groups', 'resources', 'id', 'agent', 'params', 'command', 'args', 'monitor', 'interval', 'reconcile');
   const { tree } = fc.letrec<{ tree: unknown }>((tie) => ({
     tree: fc.oneof({ depthSize: 'small' }, leaf, fc.array(tie('tree'), { maxLength: 4 }), fc.dictionary(keys, tie('tree'), { maxKeys: 5 })),
   }));

@@ -2,7 +2,8 @@
  * The tandem YAML front-end: config text → `ClusterConfig`, or every issue found in it.
  *
  * Must not touch the file system or any clock: it is a pure function of (text, file name), so `tandem config check`,
- * the daemon and the tests all get the same answer.
+ * the daemon and the tests all get the same answer. Groups and their resources are read by groups.ts and
+ * resources.ts; the checks that need the agents themselves are in ../agent-check.ts, fed by `resources` (the sites).
  *
  * Invariants:
  *   1. `config` is returned only when there is no error-severity issue; warnings never block.
@@ -22,6 +23,7 @@ import { addressFamily, canonicalAddress, isMulticastAddress, isUnspecifiedAddre
 import {
   DEFAULT_LOGGING,
   DEFAULT_PORT,
+  DEFAULT_RECONCILE,
   DEFAULT_RUNTIME_DIR,
   DEFAULT_STATE_DIR,
   DEFAULT_TIMINGS,
@@ -31,18 +33,26 @@ import {
   type LoggingConfig,
   type NodeConfig,
   type NodeLinkAddress,
+  type ReconcileConfig,
+  type StrayAddressPolicy,
   type TimingsConfig,
   type TransportKind,
 } from '../model.js';
 import { suggest } from '../suggest.js';
+import { buildGroup, checkGroups, readGroups, resourceSites } from './groups.js';
 import { IssueSink, Reader, type Entry, type Located, type Site } from './reader.js';
+import type { ResourceSites } from './resources.js';
 
-const ROOT_KEYS = ['cluster', 'key_file', 'timings', 'links', 'nodes', 'logging', 'state_dir', 'runtime_dir'] as const;
+export type { ResourceSites } from './resources.js';
+
+const ROOT_KEYS = ['cluster', 'key_file', 'timings', 'links', 'nodes', 'groups', 'reconcile', 'logging', 'state_dir', 'runtime_dir'] as const;
 const TIMING_KEYS = ['keepalive', 'warntime', 'deadtime', 'initdead'] as const;
 const LINK_KEYS = ['name', 'transport', 'port', 'group', 'ttl', 'broadcast'] as const;
 const NODE_KEYS = ['name', 'links'] as const;
 const NODE_LINK_KEYS = ['address', 'interface'] as const;
 const LOGGING_KEYS = ['format', 'level'] as const;
+const RECONCILE_KEYS = ['interval', 'stray_addresses'] as const;
+const STRAY_POLICIES: readonly StrayAddressPolicy[] = ['remove', 'report'];
 const TRANSPORTS: readonly TransportKind[] = ['udp-unicast', 'udp-broadcast', 'udp-multicast'];
 const LOG_FORMATS: readonly LoggingConfig['format'][] = ['text', 'json'];
 const LOG_LEVELS: readonly LoggingConfig['level'][] = ['debug', 'info', 'warn', 'error'];
@@ -59,6 +69,8 @@ export interface TandemConfigRead {
   readonly config?: ClusterConfig;
   /** `key_file` resolved against the config's directory, and where it was written; absent if unreadable. */
   readonly keyFile?: Located<string>;
+  /** With `config`: where each resource (by id) and its fields were written, for the checks `loadConfig` runs later. */
+  readonly resources?: ReadonlyMap<string, ResourceSites>;
   readonly issues: ConfigIssue[];
 }
 
@@ -152,6 +164,9 @@ export function readTandemConfig(text: string, fileName: string): TandemConfigRe
   const nodesEntry = required('nodes', "'nodes' is required: a list of at least two nodes (name, links)");
   const nodes = nodesEntry && readNodes(reader, nodesEntry);
 
+  const groups = readGroups(reader, root.get('groups'));
+  const reconcile = readReconcile(reader, root.get('reconcile'));
+
   const logging = readLogging(reader, root.get('logging'));
   const stateDirEntry = root.get('state_dir');
   const stateDir = stateDirEntry && readPath(reader, stateDirEntry, "'state_dir'", true);
@@ -164,10 +179,14 @@ export function readTandemConfig(text: string, fileName: string): TandemConfigRe
   } else if (nodes !== undefined && nodesEntry !== undefined && nodes.length < 2) {
     sink.error('TND_E_CONFIG_TOO_FEW_NODES', nodesEntry.keyAt, 'nodes', `a cluster needs at least two nodes: ${nodes.length} declared`);
   }
+  if (groups !== undefined) {
+    const declared = nodes?.flatMap((node) => (node.name !== undefined ? [node.name.value] : []));
+    checkGroups(sink, groups, declared);
+  }
 
   sortIssues(sink.issues);
   const base: TandemConfigRead = resolvedKeyFile !== undefined ? { keyFile: resolvedKeyFile, issues: sink.issues } : { issues: sink.issues };
-  if (sink.hasErrors || cluster === undefined || resolvedKeyFile === undefined || links === undefined || nodes === undefined || timingValues === undefined) {
+  if (sink.hasErrors || cluster === undefined || resolvedKeyFile === undefined || links === undefined || nodes === undefined || timingValues === undefined || groups === undefined || reconcile === undefined) {
     return base;
   }
   const config: ClusterConfig = {
@@ -179,8 +198,10 @@ export function readTandemConfig(text: string, fileName: string): TandemConfigRe
     logging,
     stateDir: stateDir?.value ?? DEFAULT_STATE_DIR,
     runtimeDir: runtimeDir?.value ?? DEFAULT_RUNTIME_DIR,
+    groups: groups.map(buildGroup),
+    reconcile,
   };
-  return { ...base, config };
+  return { ...base, config, resources: resourceSites(groups) };
 }
 
 /** In reading order: by line, then column (a stable sort keeps the order of issues found at one place). */
@@ -592,4 +613,17 @@ function readLogging(reader: Reader, entry: Entry | undefined): LoggingConfig {
   const format = formatEntry && reader.oneOf(formatEntry, "'logging.format'", LOG_FORMATS);
   const level = levelEntry && reader.oneOf(levelEntry, "'logging.level'", LOG_LEVELS);
   return { format: format?.value ?? DEFAULT_LOGGING.format, level: level?.value ?? DEFAULT_LOGGING.level };
+}
+
+/** `reconcile:`; undefined when a value is invalid (reported). */
+function readReconcile(reader: Reader, entry: Entry | undefined): ReconcileConfig | undefined {
+  if (entry?.value === undefined) return DEFAULT_RECONCILE;
+  const map = reader.mapping(entry.value, 'reconcile', RECONCILE_KEYS, "'reconcile'");
+  if (map === undefined) return undefined;
+  const intervalEntry = map.get('interval');
+  const interval = intervalEntry && reader.duration(intervalEntry, 'reconcile.interval', { allowZero: true });
+  const strayEntry = map.get('stray_addresses');
+  const stray = strayEntry && reader.oneOf(strayEntry, "'reconcile.stray_addresses'", STRAY_POLICIES);
+  if ((intervalEntry !== undefined && interval === undefined) || (strayEntry !== undefined && stray === undefined)) return undefined;
+  return { intervalMs: interval?.value ?? DEFAULT_RECONCILE.intervalMs, strayAddresses: stray?.value ?? DEFAULT_RECONCILE.strayAddresses };
 }

@@ -208,9 +208,13 @@ export class Reader {
     return { value: node.value, at, path: entry.path };
   }
 
-  /** A positive duration with a unit, converted to milliseconds. */
-  duration(entry: Entry, what: string): Located<number> | undefined {
+  /**
+   * A duration with a unit, converted to milliseconds: positive, or with `allowZero` also `0s` (for settings where
+   * zero means "off"). Even zero needs its unit, so that a bare number is never read as a guess.
+   */
+  duration(entry: Entry, what: string, options: { readonly allowZero?: boolean } = {}): Located<number> | undefined {
     const node = entry.value;
+    const kind = options.allowZero === true ? 'a duration with a unit (0s turns it off)' : 'a positive duration with a unit';
     if (node === undefined) {
       this.missing(entry.keyAt, entry.path, `'${what}' is empty: write a duration such as 700ms or 2s, or remove the key for the default`);
       return undefined;
@@ -218,19 +222,45 @@ export class Reader {
     const at = this.sink.siteOf(node);
     if (isScalar(node) && typeof node.value === 'number') {
       const written = node.source ?? String(node.value);
-      this.sink.error('TND_E_CONFIG_DURATION', at, entry.path, `'${what}' must be a positive duration with a unit: current value is ${written}, a bare number (write ${written}ms or ${written}s)`);
+      this.sink.error('TND_E_CONFIG_DURATION', at, entry.path, `'${what}' must be ${kind}: current value is ${written}, a bare number (write ${written}ms or ${written}s)`);
       return undefined;
     }
     if (!isScalar(node) || typeof node.value !== 'string') {
-      this.sink.error('TND_E_CONFIG_DURATION', at, entry.path, `'${what}' must be a positive duration with a unit (150ms, 2s): current value is ${describeNode(node)}`);
+      this.sink.error('TND_E_CONFIG_DURATION', at, entry.path, `'${what}' must be ${kind} (150ms, 2s): current value is ${describeNode(node)}`);
       return undefined;
     }
     const parsed = parseDuration(node.value);
-    if (!parsed.ok || parsed.ms <= 0) {
-      this.sink.error('TND_E_CONFIG_DURATION', at, entry.path, `'${what}' must be a positive duration with a unit (150ms, 2s): current value is ${JSON.stringify(node.value)}`);
+    if (!parsed.ok || parsed.ms < 0 || (parsed.ms === 0 && options.allowZero !== true)) {
+      this.sink.error('TND_E_CONFIG_DURATION', at, entry.path, `'${what}' must be ${kind} (150ms, 2s): current value is ${JSON.stringify(node.value)}`);
       return undefined;
     }
     return { value: parsed.ms, at, path: entry.path };
+  }
+
+  /**
+   * A list of words, such as an argv: each item text, or a plain number taken as written (`[sleep, 1000]`).
+   * Returns each word with its own position, so a problem with one word is reported on it.
+   */
+  words(entry: Entry, what: string, example = '[/usr/bin/env, arg]'): { readonly value: Located<string>[]; readonly at: Site; readonly path: string } | undefined {
+    const at = this.valueAt(entry);
+    if (entry.value !== undefined && !isSeq(entry.value)) {
+      this.sink.error('TND_E_CONFIG_TYPE', at, entry.path, `${what} must be a list such as ${example}: current value is ${describeNode(entry.value)}`);
+      return undefined;
+    }
+    const items = this.list(entry, what) ?? [];
+    const value: Located<string>[] = [];
+    let ok = true;
+    items.forEach((item, index) => {
+      if (item.node === undefined) {
+        this.missing(item.at, item.path, `word ${index + 1} of ${what} is empty`);
+        ok = false;
+        return;
+      }
+      const word = this.text({ key: `${entry.key}[${index}]`, keyAt: item.at, value: item.node, path: item.path }, `each word of ${what}`, { numbersAsText: true });
+      if (word === undefined) ok = false;
+      else value.push(word);
+    });
+    return ok ? { value, at, path: entry.path } : undefined;
   }
 
   /** One of a fixed set of words, with a suggestion when the value is a near miss. */
