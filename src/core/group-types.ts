@@ -50,8 +50,12 @@ export interface GroupReport {
   readonly phase: GroupPhase;
   /** The node wants to start the group and asks every peer for its grant. */
   readonly claim: boolean;
+  /** Increases with each new claim of this node (and after its pause); grants name the epoch they answer. */
+  readonly claimEpoch: number;
   /** The node that this node lets start the group ('' = nobody). A node grants only while it holds none of it. */
   readonly grant: string;
+  /** The claim epoch of `grant`'s claim: a grant to an earlier claim (before a pause, say) does not count. */
+  readonly grantEpoch: number;
   /** Unexpired failures of the group on this node (start failures count as the migration threshold). */
   readonly failCount: number;
 }

@@ -94,7 +94,11 @@ interface LocalGroup {
   /** The node obtained every grant (or was already running it): it may start and keep the group. */
   granted: boolean;
   claim: boolean;
+  /** Increases with every new claim (and after a pause): a grant counts only for the epoch it names. */
+  claimEpoch: number;
   grant: NodeName | '';
+  /** The claim epoch of the claimant our grant answers. */
+  grantEpoch: number;
   /** Restart in place: stop down to this index, then start again. */
   stopDownTo: number | undefined;
   unclean: string | undefined;
@@ -231,12 +235,18 @@ export class Groups {
   }
 
   /** Our own process was paused longer than deadtime: peers may have taken our groups. Drop them, announce nothing. */
-  paused(now: Instant, gapMs: number, deadtimeMs: number, facts: MembershipFacts): GroupStepOutput {
+  paused(now: Instant, gapMs: number, timings: { deadtimeMs: number }, facts: MembershipFacts): GroupStepOutput {
     const out = new Out();
+    const { deadtimeMs } = timings;
     if (gapMs > deadtimeMs) {
-      // What the peers said before the pause is stale: a peer that granted us a group may have started it since.
+      // What the peers said before the pause is stale, and so are the datagrams queued in our sockets during it: a
+      // peer that granted us a group may have started it since. Forget the reports, and start a new claim epoch so
+      // that only a grant written after the peer has seen our post-pause claim counts.
       this.reports.clear();
-      for (const group of this.groups.values()) group.grant = '';
+      for (const group of this.groups.values()) {
+        group.grant = '';
+        group.claimEpoch += 1;
+      }
     }
     for (const group of this.groups.values()) {
       if (group.up === 0 && group.op === undefined) continue;
@@ -354,18 +364,26 @@ export class Groups {
     const name = group.spec.name;
     const holding = this.holding(group);
     let grant: NodeName | '' = '';
+    let epoch = 0;
     if (!holding && !group.claim && group.unclean === undefined) {
       const current = group.grant;
       const report = current === '' ? undefined : this.reports.get(current)?.groups.get(name);
-      if (current !== '' && isAlive(facts.peerState(current)) && report !== undefined && (report.claim || HOLDING_PHASES.has(report.phase))) {
+      const stillClaims = report !== undefined && report.claim && report.claimEpoch === group.grantEpoch;
+      if (current !== '' && isAlive(facts.peerState(current)) && report !== undefined && (stillClaims || HOLDING_PHASES.has(report.phase))) {
         grant = current;
+        // A holder that claims again (after a cleanup or a pause) gets the grant renewed for its new claim.
+        epoch = report.claim ? report.claimEpoch : group.grantEpoch;
       } else {
         const target = group.target;
         const targetReport = target === undefined || target === this.self ? undefined : this.reports.get(target)?.groups.get(name);
-        if (target !== undefined && targetReport?.claim === true && isAlive(facts.peerState(target))) grant = target;
+        if (target !== undefined && targetReport?.claim === true && isAlive(facts.peerState(target))) {
+          grant = target;
+          epoch = targetReport.claimEpoch;
+        }
       }
     }
-    if (grant !== group.grant) {
+    if (grant !== group.grant || epoch !== group.grantEpoch) {
+      group.grantEpoch = epoch;
       group.grant = grant;
       if (grant !== '') this.story(group, now, `${this.self} grants ${name} to ${grant}`, `${grant} claims it and is its target here; ${this.self} holds none of it`);
     }
@@ -399,6 +417,7 @@ export class Groups {
       }
       if (HOLDING_PHASES.has(report.phase)) waiting.push(`${peer} reports it ${report.phase}`);
       else if (report.grant !== this.self) waiting.push(`${peer} has not granted it (${report.grant === '' ? 'no grant' : `granted to ${report.grant}`})`);
+      else if (report.grantEpoch !== group.claimEpoch) waiting.push(`${peer} granted it to an earlier claim of ${this.self} (epoch ${report.grantEpoch}, now ${group.claimEpoch})`);
     }
     return waiting.length === 0 ? undefined : waiting.join('; ');
   }
@@ -411,13 +430,18 @@ export class Groups {
     const wanted = !group.retiring && !group.yielding && group.target === this.self && group.unclean === undefined;
     // Claims and grants: only a node that is not yet entitled to the group needs them.
     if (!group.granted) {
-      group.claim = wanted && !group.probing;
+      const claim = wanted && !group.probing;
+      if (claim && !group.claim) group.claimEpoch += 1;
+      group.claim = claim;
       let blockedBy: string | undefined;
       if (group.claim) {
         blockedBy = this.missingGrants(group, facts);
         if (blockedBy === undefined) {
           group.granted = true;
           group.claim = false;
+          // Adopting leftovers found by the probe: resume the starts at the first resource that is not running
+          // (a later one may run while an earlier one does not; starting a running resource is harmless).
+          if (group.up > 0) group.up = Math.min(group.up, firstNotRunning(group));
           this.tell(group, now, out, 'group-granted', `${this.self} may start ${name}: ${group.targetReason}; ${this.grantSummary(group, facts)}`);
         }
       }
@@ -436,7 +460,18 @@ export class Groups {
     }
     const keep = group.granted && wanted;
     if (keep) {
-      if (group.up < count) return this.run(group, group.up, 'start', now, out, `start ${name} on ${this.self}: ${group.targetReason}`);
+      if (group.up < count) {
+        // A peer back from the dead or from a partition may still hold part of the group: never start beside it.
+        // Placement decides which of the two keeps it; until the other has stopped, nothing more starts here.
+        const busy = this.peersHolding(group, facts);
+        if (busy !== undefined) {
+          if (busy !== group.blockedBy) this.tell(group, now, out, 'group-blocked', `${this.self} holds ${name} but does not start more of it: ${busy}`);
+          group.blockedBy = busy;
+          return;
+        }
+        group.blockedBy = undefined;
+        return this.run(group, group.up, 'start', now, out, `start ${name} on ${this.self}: ${group.targetReason}`);
+      }
       return this.monitorDue(group, now, out);
     }
     if (group.granted || group.up > 0) {
@@ -448,6 +483,17 @@ export class Groups {
         this.story(group, now, `${name} stopped on ${this.self}`, this.stopReason(group));
       }
     }
+  }
+
+  /** Live peers whose latest report says they may hold part of the group, as a sentence; undefined if none. */
+  private peersHolding(group: LocalGroup, facts: MembershipFacts): string | undefined {
+    const holding: string[] = [];
+    for (const peer of facts.peers) {
+      if (!isAlive(facts.peerState(peer))) continue;
+      const report = this.reports.get(peer)?.groups.get(group.spec.name);
+      if (report !== undefined && HOLDING_PHASES.has(report.phase)) holding.push(`${peer} reports it ${report.phase}`);
+    }
+    return holding.length === 0 ? undefined : holding.join('; ');
   }
 
   private stopReason(group: LocalGroup): string {
@@ -655,7 +701,7 @@ export class Groups {
   }
 
   private groupReport(group: LocalGroup): GroupReport {
-    return { name: group.spec.name, phase: this.phase(group), claim: group.claim, grant: group.grant, failCount: this.failCount(group) };
+    return { name: group.spec.name, phase: this.phase(group), claim: group.claim, claimEpoch: group.claimEpoch, grant: group.grant, grantEpoch: group.grantEpoch, failCount: this.failCount(group) };
   }
 
   private groupView(group: LocalGroup): GroupView {
@@ -702,7 +748,10 @@ export class Groups {
       if (at !== undefined && (earliest === undefined || at < earliest)) earliest = at;
     };
     for (const group of this.groups.values()) {
-      if (group.op === undefined) for (const resource of group.resources) consider(resource.nextMonitorAt);
+      // Monitors run only on a fully started group with nothing in flight: a due one elsewhere must not spin the timer.
+      if (group.op === undefined && group.up === group.resources.length && group.stopDownTo === undefined) {
+        for (const resource of group.resources) consider(resource.nextMonitorAt);
+      }
       if (group.spec.failureTimeoutMs > 0) for (const failure of group.failures) consider(failure.at + group.spec.failureTimeoutMs);
     }
     return earliest as Instant | undefined;
@@ -745,7 +794,9 @@ function newGroup(spec: GroupSpec): LocalGroup {
     op: undefined,
     granted: false,
     claim: false,
+    claimEpoch: 0,
     grant: '',
+    grantEpoch: 0,
     stopDownTo: undefined,
     unclean: undefined,
     failures: [],
@@ -761,6 +812,11 @@ function newGroup(spec: GroupSpec): LocalGroup {
     yielding: false,
     appliedCleanupVersion: 0,
   };
+}
+
+function firstNotRunning(group: LocalGroup): number {
+  const index = group.resources.findIndex((resource) => resource.state !== 'running');
+  return index < 0 ? group.resources.length : index;
 }
 
 function sameResources(a: GroupSpec, b: GroupSpec): boolean {

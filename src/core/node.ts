@@ -105,7 +105,7 @@ export class NodeCore {
     for (const action of output.actions) {
       if (action.kind === 'emit' && action.event.kind === 'pause-detected') {
         const gapMs = Number(action.event.data?.gapMs ?? 0);
-        take(this.groups.paused(input.now, gapMs, this.config.timings.deadtimeMs, facts), 'groups');
+        take(this.groups.paused(input.now, gapMs, this.config.timings, facts), 'groups');
       }
     }
     // The report before the return: a peer back from the dead must be judged on what it says now, not on its last

@@ -302,7 +302,7 @@ test('a heartbeat carries the sender report, and it survives the round trip', ()
   const report = {
     rev: 7,
     leaving: false,
-    groups: [{ name: 'web', phase: 'running' as const, claim: false, grant: '', failCount: 1 }],
+    groups: [{ name: 'web', phase: 'running' as const, claim: false, claimEpoch: 0, grant: '', grantEpoch: 0, failCount: 1 }],
     attributes: [{ key: 'standby/beta', value: '1', version: 3, origin: 'alpha' }],
   };
   const message = { ...HEARTBEAT, report };

@@ -10,7 +10,7 @@ const report: fc.Arbitrary<NodeReport> = fc.record({
   rev: fc.nat({ max: 0xffffffff }),
   leaving: fc.boolean(),
   groups: fc.uniqueArray(
-    fc.record({ name, phase: fc.constantFrom(...PHASES), claim: fc.boolean(), grant: fc.string({ maxLength: 20 }), failCount: fc.nat({ max: 1000 }) }),
+    fc.record({ name, phase: fc.constantFrom(...PHASES), claim: fc.boolean(), claimEpoch: fc.nat({ max: 1000 }), grant: fc.string({ maxLength: 20 }), grantEpoch: fc.nat({ max: 1000 }), failCount: fc.nat({ max: 1000 }) }),
     { selector: (group) => group.name, maxLength: 8 },
   ),
   attributes: fc.array(fc.record({ key: name, value: fc.string({ maxLength: 30 }), version: fc.integer({ min: 1, max: 2 ** 40 }), origin: name }), { maxLength: 8 }),
@@ -41,9 +41,9 @@ test('truncated or corrupted reports are refused with a sentence, never a throw'
 });
 
 test('a group reported twice and an unknown phase are refused', () => {
-  const twice = encodeReport({ rev: 1, leaving: false, groups: [0, 1].map(() => ({ name: 'web', phase: 'running' as const, claim: false, grant: '', failCount: 0 })), attributes: [] });
+  const twice = encodeReport({ rev: 1, leaving: false, groups: [0, 1].map(() => ({ name: 'web', phase: 'running' as const, claim: false, claimEpoch: 0, grant: '', grantEpoch: 0, failCount: 0 })), attributes: [] });
   assert.match(String(readReport(new Reader(twice))), /reported twice/);
-  const bytes = encodeReport({ rev: 1, leaving: false, groups: [{ name: 'w', phase: 'running', claim: false, grant: '', failCount: 0 }], attributes: [] });
+  const bytes = encodeReport({ rev: 1, leaving: false, groups: [{ name: 'w', phase: 'running', claim: false, claimEpoch: 0, grant: '', grantEpoch: 0, failCount: 0 }], attributes: [] });
   bytes[7 + 2] = 99; // the phase byte after the 1-byte name length and 'w'
   assert.match(String(readReport(new Reader(bytes))), /phase 99 unknown/);
 });

@@ -9,7 +9,9 @@
  *     name       u8 length + UTF-8 (1..NAME_BYTES_MAX)
  *     phase      u8       index in PHASES
  *     flags      u8       bit 0 = claim
+ *     claimEpoch u32
  *     grant      u8 length + UTF-8 (0..NAME_BYTES_MAX, empty = none)
+ *     grantEpoch u32
  *     failCount  u32
  *   attrCount    u16      then per attribute:
  *     key        u8 length + UTF-8 (1..ATTRIBUTE_TEXT_BYTES_MAX)
@@ -43,9 +45,12 @@ export function encodeReport(report: NodeReport): Buffer {
     assert(phase >= 0, `unknown phase ${group.phase}`);
     fixed[0] = phase;
     fixed[1] = group.claim ? 1 : 0;
-    const failCount = Buffer.alloc(4);
-    failCount.writeUInt32BE(Math.min(group.failCount, U32_MAX), 0);
-    parts.push(text(group.name, 1, REPORT_NAME_BYTES_MAX, 'group name'), fixed, text(group.grant, 0, REPORT_NAME_BYTES_MAX, 'grant'), failCount);
+    const claimEpoch = Buffer.alloc(4);
+    claimEpoch.writeUInt32BE(group.claimEpoch >>> 0, 0);
+    const tail = Buffer.alloc(8);
+    tail.writeUInt32BE(group.grantEpoch >>> 0, 0);
+    tail.writeUInt32BE(Math.min(group.failCount, U32_MAX), 4);
+    parts.push(text(group.name, 1, REPORT_NAME_BYTES_MAX, 'group name'), fixed, claimEpoch, text(group.grant, 0, REPORT_NAME_BYTES_MAX, 'grant'), tail);
   }
   const count = Buffer.alloc(2);
   count.writeUInt16BE(report.attributes.length, 0);
@@ -70,7 +75,7 @@ export function reportBytes(report: NodeReport): number {
 
 /** Bytes the report's fixed part and its group entries can take at most, for the config's size check. */
 export function groupsReportBytesMax(groupNames: readonly string[], longestNodeNameBytes: number): number {
-  return 7 + 2 + groupNames.reduce((sum, name) => sum + 1 + Buffer.byteLength(name, 'utf8') + 2 + 1 + longestNodeNameBytes + 4, 0);
+  return 7 + 2 + groupNames.reduce((sum, name) => sum + 1 + Buffer.byteLength(name, 'utf8') + 2 + 4 + 1 + longestNodeNameBytes + 8, 0);
 }
 
 /** Room a report keeps for gossiped attributes: a few entries of typical size, beside every group. */
@@ -93,13 +98,16 @@ export function readReport(reader: Reader): NodeReport | string {
     const phaseName = PHASES[phase];
     if (phaseName === undefined) return `group phase ${phase} unknown`;
     if (groupFlags > 1) return `group flags 0x${groupFlags.toString(16)} unknown`;
+    const claimEpoch = reader.u32();
+    if (claimEpoch === undefined) return 'report truncated before a claim epoch';
     const grant = reader.text('u8', 0, REPORT_NAME_BYTES_MAX, 'grant');
     if (typeof grant === 'string') return grant;
+    const grantEpoch = reader.u32();
     const failCount = reader.u32();
-    if (failCount === undefined) return 'report truncated before a fail count';
+    if (grantEpoch === undefined || failCount === undefined) return 'report truncated before a fail count';
     if (names.has(name.value)) return `group ${JSON.stringify(name.value)} reported twice`;
     names.add(name.value);
-    groups.push({ name: name.value, phase: phaseName, claim: groupFlags === 1, grant: grant.value, failCount });
+    groups.push({ name: name.value, phase: phaseName, claim: groupFlags === 1, claimEpoch, grant: grant.value, grantEpoch, failCount });
   }
   const attrCount = reader.u16();
   if (attrCount === undefined) return 'report truncated before its attributes';
