@@ -15,8 +15,9 @@
  * declare the other dead and start: that is the quorum and fencing issue's to close.
  *
  * Invariants:
- *   1. Resources start left to right and stop right to left; a group's running resources are always a prefix
- *      (`up`), and at most one operation per group is in flight.
+ *   1. Resources start left to right and stop right to left; resources at or past `up` are stopped (below it they
+ *      may run; leftovers adopted after a probe can leave a stopped one below a running one, started first), and
+ *      at most one operation per group is in flight.
  *   2. A node that has not been granted a group (or probed it holding leftovers) never starts a resource of it.
  *   3. A failed stop makes the group `unclean`; an unclean group is started nowhere until a probe after
  *      `tandem cleanup` finds it stopped (or the operator confirms its dead node is down with the same command).
@@ -439,9 +440,6 @@ export class Groups {
         if (blockedBy === undefined) {
           group.granted = true;
           group.claim = false;
-          // Adopting leftovers found by the probe: resume the starts at the first resource that is not running
-          // (a later one may run while an earlier one does not; starting a running resource is harmless).
-          if (group.up > 0) group.up = Math.min(group.up, firstNotRunning(group));
           this.tell(group, now, out, 'group-granted', `${this.self} may start ${name}: ${group.targetReason}; ${this.grantSummary(group, facts)}`);
         }
       }
@@ -460,7 +458,10 @@ export class Groups {
     }
     const keep = group.granted && wanted;
     if (keep) {
-      if (group.up < count) {
+      // Starts go to the first resource not running: after adopting leftovers a later one may run while an earlier
+      // one does not (starting a running resource is harmless; `up` keeps covering the later one for the stops).
+      const next = firstNotRunning(group);
+      if (next < count) {
         // A peer back from the dead or from a partition may still hold part of the group: never start beside it.
         // Placement decides which of the two keeps it; until the other has stopped, nothing more starts here.
         const busy = this.peersHolding(group, facts);
@@ -470,7 +471,7 @@ export class Groups {
           return;
         }
         group.blockedBy = undefined;
-        return this.run(group, group.up, 'start', now, out, `start ${name} on ${this.self}: ${group.targetReason}`);
+        return this.run(group, next, 'start', now, out, `start ${name} on ${this.self}: ${group.targetReason}`);
       }
       return this.monitorDue(group, now, out);
     }

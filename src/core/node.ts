@@ -10,6 +10,7 @@
  * Invariants:
  *   1. Membership's actions come first in a step (its `persist` stays the step's first action).
  *   2. Every heartbeat and leave message leaving this node carries the report as it is at the end of the step.
+ *   3. Every input passes membership's clock check first, so a pause is noticed before anything else is decided.
  */
 import { Membership } from './membership.js';
 import { Groups, type GroupAction, type MembershipFacts } from './groups.js';
@@ -75,6 +76,12 @@ export class NodeCore {
       if (from === 'membership') this.membershipWakeAt = output.wakeAt;
       else this.groupsWakeAt = output.wakeAt;
     };
+    // Whatever arrives, membership looks at the clock first: an agent result queued while this process was frozen
+    // must meet a core that already knows it was paused (and has dropped its claims), never one that starts the
+    // next resource on a stale grant.
+    if (input.kind === 'agent-finished' || input.kind === 'resource-lost' || input.kind === 'stray-found' || input.kind === 'group-admin' || input.kind === 'groups-changed') {
+      if (this.started && !this.left) this.membershipStep({ kind: 'timer-due', now: input.now }, take);
+    }
     switch (input.kind) {
       case 'agent-finished':
       case 'resource-lost':
