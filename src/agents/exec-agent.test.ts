@@ -7,6 +7,7 @@ import { strict as assert } from 'node:assert';
 import { readFile, writeFile } from 'node:fs/promises';
 import { after, test } from 'node:test';
 import { buildExecAgent, type ExecAgent, type ExecAgentOptions } from './exec-agent.js';
+import { liveGroupMembers } from './proc.js';
 import { cleanUp, fixturePath, isProcessAlive, makeTempDir, trackPid, waitUntil } from './testing.js';
 import { OCF_RC, succeeded } from './types.js';
 
@@ -124,4 +125,46 @@ test('bad exec specs are issues', () => {
   const built = buildExecAgent({ resourceId: 'x/y', command: [], health: [''], stopSignal: 'SIGNOPE' as NodeJS.Signals, stateDir: 'relative' });
   assert.equal(built.ok, false);
   assert.deepEqual(built.ok ? [] : built.issues.map((issue) => issue.path), ['id', 'stateDir', 'command', 'health', 'stopSignal']);
+});
+
+test('the program killed with SIGKILL while a child it forked lives on: stop ends the orphaned process group', async () => {
+  const stateDir = await makeTempDir('exec-orphans');
+  // Like nginx: a leader that forks a worker into its own process group.
+  const agent = execAgent({ command: ['/bin/sh', '-c', 'sleep 1000 & wait'], stateDir });
+  assert.ok(succeeded(await agent.run('start', { timeoutMs: 5000 })));
+  const leader = await pidOf(agent);
+  let worker: number | undefined;
+  assert.ok(await waitUntil(() => {
+    worker = liveGroupMembers(leader).find((pid) => pid !== leader);
+    return worker !== undefined;
+  }, 2000), 'the worker runs in the leader\'s group');
+  trackPid(worker as number);
+  process.kill(leader, 'SIGKILL');
+  assert.ok(await waitUntil(() => !isProcessAlive(leader), 1000));
+  assert.equal((await agent.run('monitor', { timeoutMs: 1000 })).rc, OCF_RC.NOT_RUNNING, 'the program is gone');
+  assert.ok(isProcessAlive(worker as number), 'its worker lives on');
+  const stop = await agent.run('stop', { timeoutMs: 5000 });
+  assert.ok(succeeded(stop), JSON.stringify(stop));
+  assert.match(stop.detail ?? '', /was gone .* still had 1 process/);
+  assert.ok(await waitUntil(() => !isProcessAlive(worker as number), 1000), 'stop ended the worker');
+  const again = await agent.run('stop', { timeoutMs: 1000 });
+  assert.match(again.detail ?? '', /already stopped/);
+});
+
+test('a pid file left by another agent object (a daemon restart) never makes stop signal a leftover group', async () => {
+  const stateDir = await makeTempDir('exec-orphans-foreign');
+  const first = execAgent({ command: ['/bin/sh', '-c', 'sleep 1000 & wait'], stateDir });
+  assert.ok(succeeded(await first.run('start', { timeoutMs: 5000 })));
+  const leader = await pidOf(first);
+  let worker: number | undefined;
+  assert.ok(await waitUntil(() => (worker = liveGroupMembers(leader).find((pid) => pid !== leader)) !== undefined, 2000));
+  trackPid(worker as number);
+  process.kill(leader, 'SIGKILL');
+  assert.ok(await waitUntil(() => !isProcessAlive(leader), 1000));
+  // Only the agent that started the program knows the group is the program's (invariant 6).
+  const second = execAgent({ command: ['/bin/sh', '-c', 'sleep 1000 & wait'], stateDir });
+  const stop = await second.run('stop', { timeoutMs: 1000 });
+  assert.match(stop.detail ?? '', /already stopped/);
+  assert.ok(isProcessAlive(worker as number), 'not signalled');
+  process.kill(worker as number, 'SIGKILL');
 });

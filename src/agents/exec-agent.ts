@@ -16,6 +16,10 @@
  *      `timeoutMs - min(AGENT_KILL_GRACE_MS, timeoutMs / 2)`.
  *   4. `start` on a running resource succeeds without starting a second copy.
  *   5. Never throws for operating errors; results are `AgentResult`s.
+ *   6. When the program this agent started is gone but processes it forked live on in its process group (nginx
+ *      workers after their master was SIGKILLed keep the port, so a new master cannot bind it), `stop` ends them
+ *      too, as in invariant 3. Only for a program started by this agent in this process: Linux does not reuse a
+ *      pid while a process group of that id has members, so those members can only be the program's.
  */
 import { spawn } from 'node:child_process';
 import { closeSync, constants as fsConstants, openSync, readFileSync } from 'node:fs';
@@ -91,6 +95,8 @@ export class ExecAgent implements ResourceAgent {
   readonly pidFile: string;
   readonly logFile: string;
   private readonly runner: ProcessRunner;
+  /** The program this agent started (invariant 6), until a stop has ended it and its group. */
+  private spawned: { readonly pid: number; readonly startTicks: string } | undefined;
 
   /** Prefer `buildExecAgent`, which checks the options first. */
   constructor(private readonly options: ExecAgentOptions) {
@@ -138,6 +144,7 @@ export class ExecAgent implements ResourceAgent {
     if (!spawned.ok) return spawned.result;
     const { pid, exited } = spawned;
     const stat = readProcStat(pid);
+    this.spawned = { pid, startTicks: stat?.startTicks ?? '' };
     await this.writePidFile(pid, stat?.startTicks ?? '');
     const settleMs = Math.min(EXEC_START_SETTLE_MS, operation.timeoutMs / 2);
     const early = await Promise.race([exited, delay(settleMs).then(() => undefined)]);
@@ -188,25 +195,40 @@ export class ExecAgent implements ResourceAgent {
     const startedMs = performance.now();
     const tracked = await this.tracked();
     if (tracked.state !== 'alive') {
+      const orphans = this.orphanGroup();
+      if (orphans !== undefined) return this.endGroup(orphans.pid, orphans.startTicks, operation, startedMs, `program ${orphans.pid} was gone (${tracked.why}) but its process group still had ${orphans.members} process(es)`);
+      this.spawned = undefined;
       await rm(this.pidFile, { force: true });
       return { exec: 'done', rc: OCF_RC.SUCCESS, outputTail: '', detail: `already stopped (${tracked.why})` };
     }
-    const { pid, startTicks } = tracked;
+    return this.endGroup(tracked.pid, tracked.startTicks, operation, startedMs, undefined);
+  }
+
+  /** The program this agent started is gone, but its process group still has live members (invariant 6). */
+  private orphanGroup(): { pid: number; startTicks: string; members: number } | undefined {
+    const spawned = this.spawned;
+    if (spawned === undefined || isLive(readProcStat(spawned.pid))) return undefined;
+    const members = liveGroupMembers(spawned.pid).length;
+    return members > 0 ? { ...spawned, members } : undefined;
+  }
+
+  /** Sends the stop signal to the program's group, then SIGKILL in time (invariant 3); `why` notes an orphaned group. */
+  private async endGroup(pid: number, startTicks: string, operation: OperationOptions, startedMs: number, why: string | undefined): Promise<Omit<AgentResult, 'durationMs'>> {
     const signal = this.options.stopSignal ?? 'SIGTERM';
+    const prefix = why === undefined ? '' : `${why}: `;
     if (signalProgram(pid, signal) === 'denied') {
-      return { exec: 'done', rc: OCF_RC.ERR_PERM, outputTail: '', detail: `not allowed to signal pid ${pid}` };
+      return { exec: 'done', rc: OCF_RC.ERR_PERM, outputTail: '', detail: `${prefix}not allowed to signal pid ${pid}` };
     }
+    const done = async (detail: string): Promise<Omit<AgentResult, 'durationMs'>> => {
+      this.spawned = undefined;
+      await rm(this.pidFile, { force: true });
+      return { exec: 'done', rc: OCF_RC.SUCCESS, outputTail: '', detail: `${prefix}${detail}` };
+    };
     const killAtMs = operation.timeoutMs - Math.min(AGENT_KILL_GRACE_MS, operation.timeoutMs / 2);
-    if (await waitProgramGone(pid, startTicks, startedMs + killAtMs)) {
-      await rm(this.pidFile, { force: true });
-      return { exec: 'done', rc: OCF_RC.SUCCESS, outputTail: '', detail: `process group ${pid} ended after ${signal}` };
-    }
+    if (await waitProgramGone(pid, startTicks, startedMs + killAtMs)) return done(`process group ${pid} ended after ${signal}`);
     signalProgram(pid, 'SIGKILL');
-    if (await waitProgramGone(pid, startTicks, performance.now() + EXEC_KILL_WAIT_MS)) {
-      await rm(this.pidFile, { force: true });
-      return { exec: 'done', rc: OCF_RC.SUCCESS, outputTail: '', detail: `process group ${pid} ignored ${signal}; ended by SIGKILL` };
-    }
-    return { exec: 'done', rc: OCF_RC.ERR_GENERIC, outputTail: '', detail: `process group ${pid} is still alive after SIGKILL` };
+    if (await waitProgramGone(pid, startTicks, performance.now() + EXEC_KILL_WAIT_MS)) return done(`process group ${pid} ignored ${signal}; ended by SIGKILL`);
+    return { exec: 'done', rc: OCF_RC.ERR_GENERIC, outputTail: '', detail: `${prefix}process group ${pid} is still alive after SIGKILL` };
   }
 
   private async writePidFile(pid: number, startTicks: string): Promise<void> {
