@@ -1,18 +1,29 @@
 /*
- * netraw: the smallest native piece tandem needs, a raw link-layer (AF_PACKET) sender.
+ * netraw: the smallest native piece tandem needs, a raw link-layer (AF_PACKET) sender, and adding or removing
+ * one interface address over rtnetlink.
  *
  * Why native at all: Node.js has no AF_PACKET socket, and the alternative (`arping`) blocks one second per
  * packet and refuses to announce an address that is not configured yet (../shared/research/vrrp.md §B.4).
  * Everything protocol-shaped (the bytes of a gratuitous ARP or an unsolicited neighbour advertisement) is
  * built in TypeScript (src/platform/announce-frames.ts); this file only moves bytes.
+ * Nor has Node.js a netlink socket: without one, moving a VIP costs an `ip addr add` / `ip addr del` process
+ * each (~5 ms, nearly all of it spawning), on the critical path of a switchover. `addressAdd` and
+ * `addressDelete` send the same RTM_NEWADDR / RTM_DELADDR request `ip` would and wait for the kernel's ack
+ * (tens of microseconds).
  *
  * Invariants:
  *   1. Every socket is opened in the calling thread's network namespace and close-on-exec. The one send
  *      socket lives as long as the process (see `open_sender`); capture sockets are closed by the caller.
  *   2. Every failing system call becomes a JS exception: `code` is the errno name (EPERM, ENODEV, ...), the
  *      message is "<syscall>: <strerror>". Nothing is printed.
- *   3. Only `captureNext` blocks (poll with a timeout); it exists for tests and diagnostics, never for the
- *      daemon's event loop.
+ *   3. Only `captureNext` and the address calls block. `captureNext` (poll with a timeout) exists for tests and
+ *      diagnostics, never for the daemon's event loop. An address call is a NETLINK_ROUTE round trip, tens of
+ *      microseconds: the kernel handles the request inside sendto, under the RTNL lock, and queues the ack
+ *      before sendto returns; the wait for the ack is then bounded by `timeoutMs` (poll; ETIMEDOUT). What no
+ *      timeout can bound is sendto waiting for an RTNL lock held elsewhere (a driver reconfiguring a NIC, a
+ *      network namespace being torn down): `ip` would wait the same, in its own process.
+ *   4. An address call opens its own NETLINK_ROUTE socket and closes it before returning (closing one is
+ *      cheap, unlike AF_PACKET), so no stale answer or namespace can leak from one call into the next.
  *
  * Exports (N-API 8, plain node_api.h):
  *   interfaceInfo(name: string): { index: number, mac: Buffer }
@@ -21,6 +32,14 @@
  *   captureOpen(ifindex: number, ethertype: number): number          fd of a bound receive socket
  *   captureNext(fd: number, timeoutMs: number): { frame: Buffer, outgoing: boolean, monotonicNs: bigint } | null
  *   close(fd: number): undefined
+ *   addressAdd(ifname: string, address: string, prefix: number, timeoutMs: number): 'added' | 'exists'
+ *   addressDelete(ifname: string, address: string, prefix: number, timeoutMs: number): 'deleted' | 'absent'
+ *
+ * addressAdd is `ip addr add ADDR/PREFIX dev IF` + `brd +` (IPv4) or `nodad` (IPv6), scope global; EEXIST is
+ * 'exists'. addressDelete is `ip addr del ADDR/PREFIX dev IF`; EADDRNOTAVAIL (no such address with that
+ * prefix) is 'absent'. Any other kernel answer throws with the syscall "netlink RTM_NEWADDR" (or
+ * RTM_DELADDR) and, when the kernel gave one, its extended-ack message; an unknown interface throws ENODEV
+ * from if_nametoindex.
  */
 #ifndef NAPI_VERSION
 #define NAPI_VERSION 8
@@ -30,10 +49,14 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/if_addr.h>
 #include <linux/if_packet.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <net/ethernet.h>
 #include <net/if.h>
 #include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -43,16 +66,24 @@
 
 #define FRAME_BYTES_MAX 65536
 
-/* Throws an Error whose code is the errno name; always returns NULL so callers can `return fail(...)`. */
-static napi_value fail(napi_env env, const char *syscall, int err) {
-  char message[256];
+/*
+ * Throws an Error whose code is the errno name and whose message is "<syscall>: <strerror>", followed by
+ * " (<detail>)" when there is one; always returns NULL so callers can `return fail(...)`.
+ */
+static napi_value fail_detail(napi_env env, const char *syscall, int err, const char *detail) {
+  char message[512];
   char code[32];
   const char *name = strerrorname_np(err);
   if (name != NULL) snprintf(code, sizeof code, "%s", name);
   else snprintf(code, sizeof code, "E%d", err);
-  snprintf(message, sizeof message, "%s: %s", syscall, strerror(err));
+  if (detail != NULL && detail[0] != '\0') snprintf(message, sizeof message, "%s: %s (%s)", syscall, strerror(err), detail);
+  else snprintf(message, sizeof message, "%s: %s", syscall, strerror(err));
   napi_throw_error(env, code, message);
   return NULL;
+}
+
+static napi_value fail(napi_env env, const char *syscall, int err) {
+  return fail_detail(env, syscall, err, NULL);
 }
 
 static napi_value fail_args(napi_env env, const char *message) {
@@ -80,13 +111,13 @@ static napi_value interface_info(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  char name[IFNAMSIZ];
+  char name[IFNAMSIZ + 1]; /* one more than a name can use, so a longer string shows as too long */
   size_t length = 0;
   napi_valuetype type;
   CHECK(napi_typeof(env, argc > 0 ? argv[0] : NULL, &type));
   if (argc < 1 || type != napi_string) return fail_args(env, "interfaceInfo(name: string)");
   CHECK(napi_get_value_string_utf8(env, argv[0], name, sizeof name, &length));
-  if (length == 0 || length >= IFNAMSIZ - 1) return fail_args(env, "interfaceInfo: bad interface name");
+  if (length == 0 || length > IFNAMSIZ - 1) return fail_args(env, "interfaceInfo: bad interface name");
 
   int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return fail(env, "socket", errno);
@@ -261,6 +292,225 @@ static napi_value close_fd(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* ---- interface addresses over rtnetlink ---- */
+
+#define NETLINK_TIMEOUT_MS_MAX 60000
+
+struct address_request {
+  struct nlmsghdr header;
+  struct ifaddrmsg message;
+  /* IFA_LOCAL, IFA_ADDRESS, IFA_BROADCAST: 3 × RTA_SPACE(16) = 60 bytes at most. */
+  unsigned char attributes[128];
+};
+
+static void add_attribute(struct address_request *request, unsigned short type, const void *data, size_t length) {
+  size_t offset = NLMSG_ALIGN(request->header.nlmsg_len);
+  struct rtattr *attribute = (struct rtattr *)((unsigned char *)request + offset);
+  attribute->rta_type = type;
+  attribute->rta_len = (unsigned short)RTA_LENGTH(length);
+  memcpy(RTA_DATA(attribute), data, length);
+  request->header.nlmsg_len = (uint32_t)(offset + RTA_ALIGN(attribute->rta_len));
+}
+
+static int64_t monotonic_ms(void) {
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
+/* Copies the kernel's extended-ack message (NLMSGERR_ATTR_MSG), if the error carries one, into `detail`. */
+static void extended_ack_message(const struct nlmsghdr *answer, char *detail, size_t detail_size) {
+  if (!(answer->nlmsg_flags & NLM_F_ACK_TLVS)) return;
+  const struct nlmsgerr *error = NLMSG_DATA(answer);
+  size_t skip = sizeof *error;
+  if (!(answer->nlmsg_flags & NLM_F_CAPPED)) {
+    if (error->msg.nlmsg_len < NLMSG_HDRLEN) return;
+    skip += error->msg.nlmsg_len - NLMSG_HDRLEN; /* the request echoed back */
+  }
+  skip = NLMSG_ALIGN(skip);
+  if (answer->nlmsg_len < NLMSG_HDRLEN + skip) return;
+  int left = (int)(answer->nlmsg_len - NLMSG_HDRLEN - skip);
+  const struct rtattr *attribute = (const struct rtattr *)((const unsigned char *)NLMSG_DATA(answer) + skip);
+  for (; RTA_OK(attribute, left); attribute = RTA_NEXT(attribute, left)) {
+    if ((attribute->rta_type & NLA_TYPE_MASK) != NLMSGERR_ATTR_MSG) continue;
+    size_t length = RTA_PAYLOAD(attribute);
+    const char *text = RTA_DATA(attribute);
+    size_t n = strnlen(text, length);
+    if (n >= detail_size) n = detail_size - 1;
+    memcpy(detail, text, n);
+    detail[n] = '\0';
+    return;
+  }
+}
+
+/*
+ * Sends one request on a fresh NETLINK_ROUTE socket (in the calling thread's network namespace) and waits up
+ * to timeout_ms for its ack. Returns 0 on an ack, the kernel's errno on a refusal (with `detail` holding its
+ * extended-ack message, if any), or a local errno with *syscall naming the failing call (ETIMEDOUT from poll
+ * when the kernel did not answer in time).
+ */
+static int netlink_transact(struct nlmsghdr *request, int timeout_ms, const char **syscall, char *detail, size_t detail_size) {
+  static uint32_t sequence = 0; /* a fresh socket per call: uniqueness across calls is not needed */
+  detail[0] = '\0';
+  int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+  if (fd < 0) {
+    *syscall = "socket(AF_NETLINK)";
+    return errno;
+  }
+  int on = 1;
+  /* Best effort, both: the kernel's reason for a refusal, and no echo of our request in the answer. */
+  (void)setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, &on, sizeof on);
+  (void)setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &on, sizeof on);
+
+  uint32_t seq = ++sequence;
+  if (seq == 0) seq = ++sequence;
+  request->nlmsg_seq = seq;
+  request->nlmsg_pid = 0;
+  struct sockaddr_nl kernel;
+  memset(&kernel, 0, sizeof kernel);
+  kernel.nl_family = AF_NETLINK;
+  ssize_t written;
+  do written = sendto(fd, request, request->nlmsg_len, 0, (struct sockaddr *)&kernel, sizeof kernel);
+  while (written < 0 && errno == EINTR);
+  if (written < 0) {
+    int err = errno;
+    close(fd);
+    *syscall = "sendto(NETLINK_ROUTE)";
+    return err;
+  }
+
+  /* Large enough for an error that echoes the request, should NETLINK_CAP_ACK be refused. */
+  unsigned char buffer[8192] __attribute__((aligned(NLMSG_ALIGNTO)));
+  int64_t deadline = monotonic_ms() + timeout_ms;
+  for (;;) {
+    int64_t left = deadline - monotonic_ms();
+    struct pollfd waiting = {.fd = fd, .events = POLLIN, .revents = 0};
+    int ready = poll(&waiting, 1, left > 0 ? (int)left : 0);
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready < 0) {
+      int err = errno;
+      close(fd);
+      *syscall = "poll(NETLINK_ROUTE)";
+      return err;
+    }
+    if (ready == 0) {
+      close(fd);
+      *syscall = "poll(NETLINK_ROUTE)";
+      snprintf(detail, detail_size, "no answer from the kernel within %d ms", timeout_ms);
+      return ETIMEDOUT;
+    }
+    struct sockaddr_nl from;
+    socklen_t from_length = sizeof from;
+    ssize_t length = recvfrom(fd, buffer, sizeof buffer, MSG_DONTWAIT, (struct sockaddr *)&from, &from_length);
+    if (length < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+    if (length < 0) {
+      int err = errno;
+      close(fd);
+      *syscall = "recvfrom(NETLINK_ROUTE)";
+      return err;
+    }
+    if (from.nl_pid != 0) continue; /* not from the kernel */
+    size_t left_bytes = (size_t)length;
+    for (struct nlmsghdr *answer = (struct nlmsghdr *)buffer; NLMSG_OK(answer, left_bytes); answer = NLMSG_NEXT(answer, left_bytes)) {
+      if (answer->nlmsg_seq != seq || answer->nlmsg_type != NLMSG_ERROR) continue;
+      if (answer->nlmsg_len < NLMSG_LENGTH(sizeof(struct nlmsgerr))) {
+        close(fd);
+        *syscall = "recvfrom(NETLINK_ROUTE)";
+        snprintf(detail, detail_size, "truncated acknowledgement");
+        return EPROTO;
+      }
+      const struct nlmsgerr *error = NLMSG_DATA(answer);
+      int err = -error->error;
+      if (err != 0) extended_ack_message(answer, detail, detail_size);
+      close(fd);
+      return err;
+    }
+  }
+}
+
+/* Common to addressAdd and addressDelete: parses (ifname, address, prefix, timeoutMs) and runs the request. */
+static napi_value address_change(napi_env env, napi_callback_info info, bool add) {
+  const char *usage = add ? "addressAdd(ifname: string, address: string, prefix: number, timeoutMs: number)" : "addressDelete(ifname: string, address: string, prefix: number, timeoutMs: number)";
+  size_t argc = 4;
+  napi_value argv[4];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 4) return fail_args(env, usage);
+  napi_valuetype type0, type1;
+  CHECK(napi_typeof(env, argv[0], &type0));
+  CHECK(napi_typeof(env, argv[1], &type1));
+  int32_t prefix = -1, timeout_ms = -1;
+  if (type0 != napi_string || type1 != napi_string || !get_int32(env, argv[2], &prefix) || !get_int32(env, argv[3], &timeout_ms)) return fail_args(env, usage);
+  if (timeout_ms < 1 || timeout_ms > NETLINK_TIMEOUT_MS_MAX) return fail_args(env, "address change: timeoutMs must be 1..60000");
+
+  char name[IFNAMSIZ + 1]; /* as in interfaceInfo: 1..15 bytes */
+  size_t name_length = 0;
+  CHECK(napi_get_value_string_utf8(env, argv[0], name, sizeof name, &name_length));
+  if (name_length == 0 || name_length > IFNAMSIZ - 1) return fail_args(env, "address change: bad interface name");
+  char text[INET6_ADDRSTRLEN + 1];
+  size_t text_length = 0;
+  CHECK(napi_get_value_string_utf8(env, argv[1], text, sizeof text, &text_length));
+
+  unsigned char address[16];
+  int family;
+  size_t address_length;
+  if (text_length < sizeof text - 1 && inet_pton(AF_INET, text, address) == 1) {
+    family = AF_INET;
+    address_length = 4;
+  } else if (text_length < sizeof text - 1 && inet_pton(AF_INET6, text, address) == 1) {
+    family = AF_INET6;
+    address_length = 16;
+  } else {
+    return fail_args(env, "address change: address must be an IPv4 or IPv6 address without prefix or zone");
+  }
+  if (prefix < 0 || prefix > (int32_t)address_length * 8) return fail_args(env, "address change: prefix must be 0..32 (IPv4) or 0..128 (IPv6)");
+
+  unsigned int ifindex = if_nametoindex(name);
+  if (ifindex == 0) return fail(env, "if_nametoindex", errno);
+
+  struct address_request request;
+  memset(&request, 0, sizeof request);
+  request.header.nlmsg_len = NLMSG_LENGTH(sizeof(struct ifaddrmsg));
+  request.header.nlmsg_type = add ? RTM_NEWADDR : RTM_DELADDR;
+  /* As `ip addr add` (CREATE|EXCL: an address already there is EEXIST, not replaced) and `ip addr del`. */
+  request.header.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | (add ? NLM_F_CREATE | NLM_F_EXCL : 0);
+  request.message.ifa_family = (unsigned char)family;
+  request.message.ifa_prefixlen = (unsigned char)prefix;
+  request.message.ifa_index = ifindex;
+  request.message.ifa_scope = RT_SCOPE_UNIVERSE;
+  /* `nodad`: usable at once, never tentative. IFA_F_NODAD (0x02) fits the u8 field: no IFA_FLAGS needed. */
+  if (add && family == AF_INET6) request.message.ifa_flags = IFA_F_NODAD;
+  add_attribute(&request, IFA_LOCAL, address, address_length);
+  add_attribute(&request, IFA_ADDRESS, address, address_length);
+  if (add && family == AF_INET && prefix <= 30) {
+    /* `brd +`: the address with every host bit set; like `ip`, none for /31 and /32. */
+    uint32_t host_bits = prefix == 0 ? 0xffffffffu : (1u << (32 - prefix)) - 1;
+    uint32_t local;
+    memcpy(&local, address, 4);
+    uint32_t broadcast = htonl(ntohl(local) | host_bits);
+    add_attribute(&request, IFA_BROADCAST, &broadcast, 4);
+  }
+
+  const char *syscall = add ? "netlink RTM_NEWADDR" : "netlink RTM_DELADDR";
+  char detail[256];
+  int err = netlink_transact(&request.header, timeout_ms, &syscall, detail, sizeof detail);
+  const char *outcome;
+  if (err == 0) outcome = add ? "added" : "deleted";
+  else if (add && err == EEXIST) outcome = "exists";
+  else if (!add && (err == EADDRNOTAVAIL || err == ENOENT || err == ESRCH)) outcome = "absent";
+  else return fail_detail(env, syscall, err, detail);
+  napi_value result;
+  CHECK(napi_create_string_utf8(env, outcome, NAPI_AUTO_LENGTH, &result));
+  return result;
+}
+
+static napi_value address_add(napi_env env, napi_callback_info info) {
+  return address_change(env, info, true);
+}
+
+static napi_value address_delete(napi_env env, napi_callback_info info) {
+  return address_change(env, info, false);
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor properties[] = {
       {"interfaceInfo", NULL, interface_info, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -269,6 +519,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"captureOpen", NULL, capture_open, NULL, NULL, NULL, napi_enumerable, NULL},
       {"captureNext", NULL, capture_next, NULL, NULL, NULL, napi_enumerable, NULL},
       {"close", NULL, close_fd, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"addressAdd", NULL, address_add, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"addressDelete", NULL, address_delete, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   CHECK(napi_define_properties(env, exports, sizeof properties / sizeof properties[0], properties));
   return exports;

@@ -8,7 +8,7 @@
  *   2. An agent is rebuilt only when its resource's definition changed, so a reload does not lose an ipaddr
  *      agent's running announcement or an exec agent's pid.
  */
-import { announce } from '../agents/ipaddr.js';
+import { IpAddrAgent, announce } from '../agents/ipaddr.js';
 import type { Built } from '../agents/codes.js';
 import { formatAgentIssue } from '../agents/codes.js';
 import { OCF_RC, type AgentResult, type ResourceAgent } from '../agents/types.js';
@@ -75,11 +75,16 @@ export class ResourceRunner {
 
   /** Sends a fresh burst of announcements for an ipaddr resource; a sentence on what happened. */
   async reannounce(resourceId: string): Promise<string> {
-    const agent = this.entries.get(resourceId)?.resource.agent;
+    const entry = this.entries.get(resourceId);
+    const agent = entry?.resource.agent;
     if (agent?.kind !== 'ipaddr') return `${resourceId} announces nothing`;
-    const outcome = await announce(agent.address, agent.interface, Math.max(1, agent.announceCount), { intervalMs: agent.announceIntervalMs });
+    // Through the agent when it is the built-in one, so that stopping the address cancels the rest of the burst.
+    const outcome = entry?.agent instanceof IpAddrAgent
+      ? await entry.agent.reannounce()
+      : await announce(agent.address, agent.interface, Math.max(1, agent.announceCount), { intervalMs: agent.announceIntervalMs });
     const problems = [outcome.error, ...outcome.warnings].filter((text) => text !== undefined && text !== '');
-    return `${agent.address} announced on ${agent.interface}: ${outcome.framesSent} frame(s) by ${outcome.method}${problems.length > 0 ? ` (${problems.join('; ')})` : ''}`;
+    const cut = outcome.cancelled ? ' (the rest cancelled: the address was stopped or started again)' : '';
+    return `${agent.address} announced on ${agent.interface}: ${outcome.framesSent} frame(s) by ${outcome.method}${cut}${problems.length > 0 ? ` (${problems.join('; ')})` : ''}`;
   }
 }
 

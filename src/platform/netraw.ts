@@ -1,13 +1,16 @@
 /**
- * Loads the native raw-packet addon (`native/netraw.c`, built by node-gyp into `build/Release/netraw.node`)
- * and gives it a type.
+ * Loads the native addon (`native/netraw.c`, built by node-gyp into `build/Release/netraw.node`) and gives it
+ * a type. It does two things Node.js cannot: send raw link-layer frames (AF_PACKET: announcements), and add
+ * or remove an interface address over rtnetlink (what `ip addr add|del` does, without spawning `ip`).
  *
  * Invariants:
  *   1. Loading never throws: a missing or broken addon is a value (`{ ok: false, reason }`), so the caller
- *      can fall back (to `arping`) and say why.
+ *      can fall back (to `arping` for announcements, to `ip` for address changes) and say why.
  *   2. The addon is loaded at most once per process; the outcome is cached.
  *   3. Calls into the addon may throw `NetrawError`-shaped errors (`code` = errno name); wrappers above turn
  *      them into typed results.
+ *   4. Only `captureNext`, `addressAdd` and `addressDelete` block: the first and the ack wait of the others at
+ *      most `timeoutMs`; see `addressAdd` for the RTNL lock.
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -28,7 +31,11 @@ export interface CapturedFrame {
   readonly monotonicNs: bigint;
 }
 
-/** What the addon exports. Every function works in the calling process's network namespace. */
+/**
+ * What the addon exports. Every function works in the calling process's network namespace, and every failing
+ * system call throws an Error whose `code` is the errno name (EPERM, ENODEV, ...) and whose message is
+ * `<syscall>: <strerror>`; see `netrawErrorText`.
+ */
 export interface Netraw {
   interfaceInfo(name: string): InterfaceInfo;
   /**
@@ -43,7 +50,27 @@ export interface Netraw {
   /** Blocks up to timeoutMs (poll) for the next frame; null on timeout. Never call it from the daemon. */
   captureNext(fd: number, timeoutMs: number): CapturedFrame | null;
   close(fd: number): void;
+  /**
+   * `ip addr add ADDRESS/PREFIX dev IFNAME` over rtnetlink (RTM_NEWADDR, NLM_F_CREATE|NLM_F_EXCL|NLM_F_ACK),
+   * waiting for the kernel's ack: IPv4 with `brd +` (the broadcast address with every host bit set, none for
+   * /31 and /32), IPv6 with `nodad` (usable at once, never tentative); scope global. `'exists'` when the kernel
+   * answers EEXIST: for IPv4 that address with that prefix, for IPv6 that address with any prefix.
+   * Synchronous: it blocks for the round trip (tens of µs). The kernel handles the request inside the send,
+   * under the RTNL lock (so a lock held elsewhere delays the send, unbounded, as it would delay `ip`), then the
+   * wait for the ack is at most `timeoutMs` (1..60 000; then throws ETIMEDOUT). Throws ENODEV (syscall `if_nametoindex`) for an unknown interface, and any other
+   * refusal as `code` = errno name, message `netlink RTM_NEWADDR: <strerror> (<the kernel's reason>)`.
+   */
+  addressAdd(ifname: string, address: string, prefix: number, timeoutMs: number): 'added' | 'exists';
+  /**
+   * `ip addr del ADDRESS/PREFIX dev IFNAME` over rtnetlink (RTM_DELADDR), waiting for the ack like
+   * `addressAdd`. `'absent'` when the kernel answers EADDRNOTAVAIL (no such address with that prefix on the
+   * interface). Throws like `addressAdd` (ENODEV for an unknown interface).
+   */
+  addressDelete(ifname: string, address: string, prefix: number, timeoutMs: number): 'deleted' | 'absent';
 }
+
+/** What the addon must export; an older build missing any of these is not loaded (rebuild it). */
+const NETRAW_FUNCTIONS = ['interfaceInfo', 'openSender', 'sendFrames', 'captureOpen', 'captureNext', 'close', 'addressAdd', 'addressDelete'] as const;
 
 export type NetrawLoad = { readonly ok: true; readonly netraw: Netraw; readonly path: string } | { readonly ok: false; readonly reason: string };
 
@@ -65,10 +92,11 @@ export function netrawCandidates(env: NodeJS.ProcessEnv = process.env, from: str
   return out;
 }
 
-function isNetraw(value: unknown): value is Netraw {
-  if (typeof value !== 'object' || value === null) return false;
+/** The functions the loaded module lacks (all of them if it is not an object). */
+function missingFunctions(value: unknown): string[] {
+  if (typeof value !== 'object' || value === null) return [...NETRAW_FUNCTIONS];
   const record = value as Record<string, unknown>;
-  return ['interfaceInfo', 'openSender', 'sendFrames', 'captureOpen', 'captureNext', 'close'].every((name) => typeof record[name] === 'function');
+  return NETRAW_FUNCTIONS.filter((name) => typeof record[name] !== 'function');
 }
 
 /** The addon, or why it is not available. Cached after the first call. */
@@ -85,8 +113,9 @@ function loadUncached(): NetrawLoad {
   }
   try {
     const loaded: unknown = createRequire(import.meta.url)(path);
-    if (!isNetraw(loaded)) return { ok: false, reason: `${path} does not export the netraw functions` };
-    return { ok: true, netraw: loaded, path };
+    const missing = missingFunctions(loaded);
+    if (missing.length > 0) return { ok: false, reason: `${path} does not export ${missing.join(', ')} (an older build? run \`npm run build:native\`)` };
+    return { ok: true, netraw: loaded as Netraw, path };
   } catch (error) {
     return { ok: false, reason: `Cannot load ${path}: ${error instanceof Error ? error.message : String(error)}` };
   }

@@ -2,10 +2,12 @@
  * Runs one built-in agent operation inside a lab node and prints one JSON line: the result, the timing of
  * the last start, and `startCallNs` (CLOCK_MONOTONIC, comparable with the capture's frame times).
  *
- *   node agent-cli.js ipaddr start|stop|monitor '<params JSON>' [--no-addon]
+ *   node agent-cli.js ipaddr start|stop|monitor '<params JSON>' [--no-addon | --ip]
  *   node agent-cli.js announce '<{"address","iface","count"}>' [--no-addon]
  *
- * `--no-addon` makes the agent behave as if the netraw addon were missing (arping fallback), to measure it.
+ * `--no-addon` makes the agent behave as if the netraw addon were missing (`ip` for the address, arping
+ * fallback for the announcement), to measure it; `--ip` keeps the addon for the announcement but adds and
+ * removes the address with `ip` rather than netlink (`addressMethod: 'ip'`), the behaviour before netlink.
  * For start, it waits for the background announcements before exiting: the process's end would kill them.
  */
 import { announce, ipAddrAgent } from '../../src/agents/ipaddr.js';
@@ -14,11 +16,12 @@ import type { NetrawLoad } from '../../src/platform/netraw.js';
 
 const [kind, ...rest] = process.argv.slice(2);
 const noAddon = rest.includes('--no-addon');
-const args = rest.filter((arg) => arg !== '--no-addon');
+const byIp = rest.includes('--ip');
+const args = rest.filter((arg) => arg !== '--no-addon' && arg !== '--ip');
 const netraw: NetrawLoad | undefined = noAddon ? { ok: false, reason: 'disabled with --no-addon' } : undefined;
 /** The agents' clock is CLOCK_MONOTONIC in ms, the capture's clock, so their instants compare. */
 const now = (): number => Number(process.hrtime.bigint()) / 1e6;
-const deps = netraw ? { netraw, now } : { now };
+const deps = { now, ...(netraw ? { netraw } : {}), ...(byIp ? { addressMethod: 'ip' as const } : {}) };
 
 if (kind === 'ipaddr') {
   const [action, json] = args as [AgentAction, string];

@@ -5,7 +5,10 @@
  *   - the client reaches the VIP on its owner;
  *   - when the VIP moves, the client's neighbour entry points at the new owner's MAC at once (no waiting for
  *     the old entry to expire), and without an announcement it does not (the control);
- *   - the time from the start call to the first frame on the client's wire, addon vs arping fallback.
+ *   - the addresses are added and removed by netlink (the addon) by default, by `ip` without it;
+ *   - the time from the start call to the address being present, to the first frame handed to the kernel and
+ *     to the first frame on the client's wire, and the time of a stop: netlink vs `ip` (both announcing with
+ *     the addon), and the no-addon fallback (`ip` + arping).
  */
 import assert from 'node:assert/strict';
 import { dirname, join } from 'node:path';
@@ -19,7 +22,7 @@ const CAPTURE = join(here, 'capture.js');
 
 interface CliOutput {
   result?: { exec: string; rc?: number; detail?: string; durationMs: number };
-  lastStart?: { addMs: number; firstFrameAfterStartMs?: number; announcement: { method: string } };
+  lastStart?: { addMs: number; addMethod: string; firstFrameAfterStartMs?: number; announcement: { method: string } };
   startCallNs: string;
 }
 
@@ -77,10 +80,19 @@ async function waitFor(condition: () => boolean, timeoutMs: number): Promise<voi
   }
 }
 
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? NaN;
+}
+
 function summary(values: number[]): string {
   const sorted = [...values].sort((a, b) => a - b);
-  const median = sorted[Math.floor(sorted.length / 2)] ?? NaN;
-  return `min ${sorted[0]?.toFixed(2)} / median ${median.toFixed(2)} / max ${sorted[sorted.length - 1]?.toFixed(2)} ms (n=${sorted.length})`;
+  return `min ${sorted[0]?.toFixed(2)} / median ${median(values).toFixed(2)} / max ${sorted[sorted.length - 1]?.toFixed(2)} ms (n=${sorted.length})`;
+}
+
+/** Unsolicited announcements only: the kernel's solicited NA replies (flags S|O) to a client's query do not count. */
+function isAnnouncement(line: CapturedLine, address: string): boolean {
+  return sameAddress(line.address, address) && ((line.flags ?? 0) & 0x40) === 0;
 }
 
 labTest('ipaddr: the VIP moves between nodes and the client follows at once (IPv4 GARP, IPv6 NA)', async (t) => {
@@ -122,6 +134,8 @@ labTest('ipaddr: the VIP moves between nodes and the client follows at once (IPv
       assert.equal((await agent(lab, 'n1', 'stop', params)).result?.rc, 0);
       const moved = await agent(lab, 'n2', 'start', params);
       assert.equal(moved.result?.rc, 0, moved.result?.detail);
+      assert.match(moved.result?.detail ?? '', /added on eth0 by netlink; /);
+      assert.equal(moved.lastStart?.addMethod, 'netlink');
       assert.equal(await neighbourMac(lab, 'client', vip), mac2, 'the client flipped to n2 without waiting for expiry');
       assert.ok(await ping(lab, 'client', vip), `client pings ${vip} on n2 again`);
       // Unsolicited only: the kernel's solicited NA replies (flags S|O) to the client's own queries do not count.
@@ -133,32 +147,62 @@ labTest('ipaddr: the VIP moves between nodes and the client follows at once (IPv
       }
       const spacingMs = Number(BigInt(frames[2]?.t ?? '0') - BigInt(frames[0]?.t ?? '0')) / 1e6;
       assert.ok(spacingMs >= 380 && spacingMs < 1000, `burst spans ~400 ms, was ${spacingMs}`);
-      t.diagnostic(`IPv${family} move: start() → first frame sent ${moved.lastStart?.firstFrameAfterStartMs?.toFixed(2)} ms (ip addr add ${moved.lastStart?.addMs.toFixed(2)} ms), → on the client's wire ${wireDelayMs(capture, moved.startCallNs, (line) => sameAddress(line.address, vip))?.toFixed(2)} ms; announce() → wire ${announceDelay?.toFixed(2)} ms`);
-      assert.equal((await agent(lab, 'n2', 'stop', params)).result?.rc, 0);
+      t.diagnostic(`IPv${family} move: start() → first frame sent ${moved.lastStart?.firstFrameAfterStartMs?.toFixed(2)} ms (netlink add ${moved.lastStart?.addMs.toFixed(2)} ms), → on the client's wire ${wireDelayMs(capture, moved.startCallNs, (line) => sameAddress(line.address, vip))?.toFixed(2)} ms; announce() → wire ${announceDelay?.toFixed(2)} ms`);
+      const stopped = await agent(lab, 'n2', 'stop', params);
+      assert.equal(stopped.result?.rc, 0);
+      assert.equal(stopped.result?.detail, `${vip}/${params.prefix} removed from eth0 by netlink`);
       assert.equal((await agent(lab, 'n2', 'monitor', params)).result?.rc, 7);
     }
 
-    // Measurements: start() → first frame, addon vs arping fallback (IPv4), on n1.
-    const params = { address: '192.0.2.101', prefix: 24, interface: 'eth0', announceCount: 1 };
-    const figures: Record<'addon' | 'arping', { sent: number[]; wire: number[]; afterAdd: number[] }> = { addon: { sent: [], wire: [], afterAdd: [] }, arping: { sent: [], wire: [], afterAdd: [] } };
-    for (const mode of ['addon', 'arping'] as const) {
-      for (let i = 0; i < 5; i++) {
-        const out = await agent(lab, 'n1', 'start', params, mode === 'arping' ? ['--no-addon'] : []);
-        assert.equal(out.result?.rc, 0);
-        assert.equal(out.lastStart?.announcement.method, mode === 'addon' ? 'packet' : 'arping', out.result?.detail);
+    // Measurements on n1, N starts and stops each: the address by netlink vs by `ip` (both announcing with the
+    // addon), IPv4 and IPv6, and the no-addon fallback (`ip` + arping, IPv4 only).
+    const N = 7;
+    type Mode = 'netlink' | 'ip' | 'arping';
+    const runs: Array<{ mode: Mode; family: 4 | 6 }> = [
+      { mode: 'netlink', family: 4 },
+      { mode: 'ip', family: 4 },
+      { mode: 'netlink', family: 6 },
+      { mode: 'ip', family: 6 },
+      { mode: 'arping', family: 4 },
+    ];
+    const addMedians: Record<string, number> = {};
+    for (const { mode, family } of runs) {
+      const params = { address: family === 4 ? '192.0.2.101' : '2001:db8::101', prefix: family === 4 ? 24 : 64, interface: 'eth0', announceCount: 1 };
+      const flags = mode === 'arping' ? ['--no-addon'] : mode === 'ip' ? ['--ip'] : [];
+      const figures = { add: [] as number[], sent: [] as number[], wire: [] as number[], afterAdd: [] as number[], stop: [] as number[] };
+      for (let i = 0; i < N; i++) {
+        const out = await agent(lab, 'n1', 'start', params, flags);
+        assert.equal(out.result?.rc, 0, out.result?.detail);
+        assert.equal(out.lastStart?.addMethod, mode === 'netlink' ? 'netlink' : 'ip', out.result?.detail);
+        assert.match(out.result?.detail ?? '', new RegExp(`added on eth0 by ${mode === 'netlink' ? 'netlink' : 'ip'}; `));
+        assert.equal(out.lastStart?.announcement.method, mode === 'arping' ? 'arping' : 'packet', out.result?.detail);
         if (mode === 'arping') assert.match(out.result?.detail ?? '', /WARNING: raw-packet sender unavailable/);
-        await waitFor(() => wireDelayMs(capture, out.startCallNs, (line) => line.address === params.address) !== undefined, 3000);
-        figures[mode].sent.push(out.lastStart?.firstFrameAfterStartMs ?? NaN);
-        const wire = wireDelayMs(capture, out.startCallNs, (line) => line.address === params.address) ?? NaN;
-        figures[mode].wire.push(wire);
+        const match = (line: CapturedLine): boolean => isAnnouncement(line, params.address);
+        await waitFor(() => wireDelayMs(capture, out.startCallNs, match) !== undefined, 3000);
+        figures.add.push(out.lastStart?.addMs ?? NaN);
+        figures.sent.push(out.lastStart?.firstFrameAfterStartMs ?? NaN);
+        const wire = wireDelayMs(capture, out.startCallNs, match) ?? NaN;
+        figures.wire.push(wire);
         // startCallNs precedes the agent's own start instant by a few µs: close enough for ms figures.
-        figures[mode].afterAdd.push(wire - (out.lastStart?.addMs ?? NaN));
-        assert.equal((await agent(lab, 'n1', 'stop', params)).result?.rc, 0);
+        figures.afterAdd.push(wire - (out.lastStart?.addMs ?? NaN));
+        const stopped = await agent(lab, 'n1', 'stop', params, flags);
+        assert.equal(stopped.result?.rc, 0);
+        assert.match(stopped.result?.detail ?? '', new RegExp(`removed from eth0 by ${mode === 'netlink' ? 'netlink' : 'ip'}$`));
+        figures.stop.push(stopped.result?.durationMs ?? NaN);
       }
-      t.diagnostic(`${mode}: start() → first frame handed over ${summary(figures[mode].sent)}; start() → frame received by the client ${summary(figures[mode].wire)}; \`ip addr add\` done → frame received ${summary(figures[mode].afterAdd)}`);
+      addMedians[`${mode}${family}`] = median(figures.add);
+      t.diagnostic(
+        `IPv${family} ${mode === 'netlink' ? 'netlink + raw packet' : mode === 'ip' ? 'ip + raw packet' : 'ip + arping (no addon)'}: ` +
+          `start() → address present ${summary(figures.add)}; → first frame handed over ${summary(figures.sent)}; → frame received by the client ${summary(figures.wire)}; ` +
+          `address present → frame received ${summary(figures.afterAdd)}; stop() ${summary(figures.stop)}`,
+      );
+    }
+    for (const family of [4, 6]) {
+      const [byNetlink, byIp] = [addMedians[`netlink${family}`] ?? NaN, addMedians[`ip${family}`] ?? NaN];
+      assert.ok(byNetlink < byIp, `IPv${family}: the netlink add (median ${byNetlink} ms) is faster than \`ip addr add\` (median ${byIp} ms)`);
     }
     capture.kill('SIGKILL');
   } finally {
     await lab.teardown();
   }
-}, { timeout: 60_000 });
+}, { timeout: 120_000 });
