@@ -265,10 +265,14 @@ export class Groups {
   /** A peer came back (up after dead, left or unknown): it may have held our VIPs, so announce them again. */
   peerReturned(now: Instant, peer: NodeName, facts: MembershipFacts): GroupStepOutput {
     const out = new Out();
+    // Decide first: a group handed back to the returning peer in this very step must not be announced from here.
+    const output = this.decide(now, facts, out);
     for (const group of this.groups.values()) {
-      if (group.granted && group.up === group.resources.length) this.reannounce(group, `${peer} is back: clients it may have answered for are pointed here again`, out);
+      if (group.granted && group.target === this.self && group.up === group.resources.length && group.op?.operation !== 'start' && group.op?.operation !== 'stop') {
+        this.reannounce(group, `${peer} is back: clients it may have answered for are pointed here again`, out);
+      }
     }
-    return this.decide(now, facts, out);
+    return output;
   }
 
   /** Replaces the group definitions (reload). Unchanged groups keep their state; changed ones restart. */
