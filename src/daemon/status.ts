@@ -66,6 +66,9 @@ export function buildStatus({ driver, clock, version, configFile }: StatusContex
     }
   }
   const groupsView = driver.groups();
+  if (config.groups.length > 0) {
+    warnings.push('no quorum and no fencing: a network partition can make each side start the groups it no longer sees running (split brain, as heartbeat does); a group is kept on one node only while the nodes hear each other');
+  }
   const groups = groupsView.groups.map((group) => {
     if (group.holders.length > 1) warnings.push(`SPLIT BRAIN: ${group.name} runs on ${group.holders.join(' and ')} at once; the less preferred stops it`);
     if (group.phase === 'unclean') warnings.push(`${group.name} is UNCLEAN here: a stop failed (see \`tandem why ${group.name}\`); no node starts it until \`tandem cleanup ${group.name}\``);
