@@ -44,6 +44,9 @@ import {
 import { isAlive, place } from './placement.js';
 import { type ClusterEvent, type ClusterEventKind, type Instant, type NodeName, type PeerState, nodeName } from './types.js';
 
+/** Phases in which a node may still begin a start of one of the group's resources. */
+const MAY_START_PHASES: ReadonlySet<string> = new Set(['probing', 'starting', 'recovering']);
+
 /** Attributes per report: the most recently written, then a rotating window over the others. */
 export const GOSSIP_NEWEST = 4;
 export const GOSSIP_ROTATING = 4;
@@ -68,6 +71,8 @@ export interface GroupStepOutput {
 export interface MembershipFacts {
   readonly peerState: (node: NodeName) => PeerState | undefined;
   readonly peers: readonly NodeName[];
+  /** How long a peer may go unheard before it is declared dead: also how long a withdrawn grant may still be used. */
+  readonly deadtimeMs: number;
 }
 
 type ResourceState = 'unknown' | 'stopped' | 'running' | 'failed';
@@ -100,6 +105,11 @@ interface LocalGroup {
   grant: NodeName | '';
   /** The claim epoch of the claimant our grant answers. */
   grantEpoch: number;
+  /**
+   * A grant taken back from a node that may still act on it (it claimed, or was starting). Until that node shows
+   * it no longer does, or for deadtime (it may not have heard us), this node does not start the group itself.
+   */
+  withdrawn: { readonly from: NodeName; readonly at: Instant; readonly epoch: number } | undefined;
   /** Restart in place: stop down to this index, then start again. */
   stopDownTo: number | undefined;
   unclean: string | undefined;
@@ -137,6 +147,8 @@ export class Groups {
   private leaving = false;
   private lastReportKey = '';
   private gossipOffset = 0;
+  /** Membership's deadtime as of the last step, for the wake-up of a pending grant withdrawal. */
+  private deadtimeMs = 0;
 
   constructor(
     private readonly self: NodeName,
@@ -236,9 +248,9 @@ export class Groups {
   }
 
   /** Our own process was paused longer than deadtime: peers may have taken our groups. Drop them, announce nothing. */
-  paused(now: Instant, gapMs: number, timings: { deadtimeMs: number }, facts: MembershipFacts): GroupStepOutput {
+  paused(now: Instant, gapMs: number, facts: MembershipFacts): GroupStepOutput {
     const out = new Out();
-    const { deadtimeMs } = timings;
+    const { deadtimeMs } = facts;
     if (gapMs > deadtimeMs) {
       // What the peers said before the pause is stale, and so are the datagrams queued in our sockets during it: a
       // peer that granted us a group may have started it since. Forget the reports, and start a new claim epoch so
@@ -316,7 +328,9 @@ export class Groups {
   // ---- decisions -------------------------------------------------------------------------------------------
 
   private decide(now: Instant, facts: MembershipFacts, out: Out): GroupStepOutput {
+    this.deadtimeMs = facts.deadtimeMs;
     for (const group of this.groups.values()) {
+      this.withdrawalPending(group, now, facts); // forgets a withdrawal that is over, so no wake-up is left behind
       this.applyCleanup(group, now, out, facts);
       this.expireFailures(group, now);
       this.placeGroup(group, now, facts, out);
@@ -388,16 +402,44 @@ export class Groups {
       }
     }
     if (grant !== group.grant || epoch !== group.grantEpoch) {
+      if (group.grant !== '' && grant !== group.grant) this.withdraw(group, now);
       group.grantEpoch = epoch;
       group.grant = grant;
       if (grant !== '') this.story(group, now, `${this.self} grants ${name} to ${grant}`, `${grant} claims it and is its target here; ${this.self} holds none of it`);
     }
   }
 
+  /** Takes our grant back, remembering it when its holder may still be acting on it. */
+  private withdraw(group: LocalGroup, now: Instant): void {
+    const from = group.grant;
+    if (from === '') return;
+    const report = this.reports.get(from)?.groups.get(group.spec.name);
+    const mayAct = report !== undefined && ((report.claim && report.claimEpoch === group.grantEpoch) || MAY_START_PHASES.has(report.phase));
+    group.withdrawn = mayAct ? { from, at: now, epoch: group.grantEpoch } : undefined;
+    group.grant = '';
+    group.grantEpoch = 0;
+  }
+
+  /** Why a withdrawn grant still keeps this node from starting, or undefined. */
+  private withdrawalPending(group: LocalGroup, now: Instant, facts: MembershipFacts): string | undefined {
+    const withdrawn = group.withdrawn;
+    if (withdrawn === undefined) return undefined;
+    const report = this.reports.get(withdrawn.from)?.groups.get(group.spec.name);
+    const stillActs = report !== undefined && ((report.claim && report.claimEpoch === withdrawn.epoch) || MAY_START_PHASES.has(report.phase));
+    const waitedOut = now - withdrawn.at >= facts.deadtimeMs;
+    if (!stillActs || waitedOut) {
+      group.withdrawn = undefined;
+      return undefined;
+    }
+    return `${withdrawn.from} was granted it and may still act on that grant: waiting until it shows it has stopped claiming, or ${Math.round(withdrawn.at + facts.deadtimeMs - now)} ms more (deadtime)`;
+  }
+
   /** Why this node may not start the group now, or undefined when every other node agrees. */
-  private missingGrants(group: LocalGroup, facts: MembershipFacts): string | undefined {
+  private missingGrants(group: LocalGroup, now: Instant, facts: MembershipFacts): string | undefined {
     const name = group.spec.name;
     const waiting: string[] = [];
+    const pending = this.withdrawalPending(group, now, facts);
+    if (pending !== undefined) waiting.push(pending);
     for (const peer of facts.peers) {
       const state = facts.peerState(peer);
       const report = this.reports.get(peer)?.groups.get(name);
@@ -440,7 +482,9 @@ export class Groups {
       group.claim = claim;
       let blockedBy: string | undefined;
       if (group.claim) {
-        blockedBy = this.missingGrants(group, facts);
+        // Claiming ends our own grant: take it back before anything else, so that the wait it may need applies.
+        if (group.grant !== '') this.withdraw(group, now);
+        blockedBy = this.missingGrants(group, now, facts);
         if (blockedBy === undefined) {
           group.granted = true;
           group.claim = false;
@@ -753,6 +797,7 @@ export class Groups {
       if (at !== undefined && (earliest === undefined || at < earliest)) earliest = at;
     };
     for (const group of this.groups.values()) {
+      if (group.withdrawn !== undefined) consider(group.withdrawn.at + this.deadtimeMs);
       // Monitors run only on a fully started group with nothing in flight: a due one elsewhere must not spin the timer.
       if (group.op === undefined && group.up === group.resources.length && group.stopDownTo === undefined) {
         for (const resource of group.resources) consider(resource.nextMonitorAt);
@@ -802,6 +847,7 @@ function newGroup(spec: GroupSpec): LocalGroup {
     claimEpoch: 0,
     grant: '',
     grantEpoch: 0,
+    withdrawn: undefined,
     stopDownTo: undefined,
     unclean: undefined,
     failures: [],

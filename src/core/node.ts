@@ -112,7 +112,7 @@ export class NodeCore {
     for (const action of output.actions) {
       if (action.kind === 'emit' && action.event.kind === 'pause-detected') {
         const gapMs = Number(action.event.data?.gapMs ?? 0);
-        take(this.groups.paused(input.now, gapMs, this.config.timings, facts), 'groups');
+        take(this.groups.paused(input.now, gapMs, facts), 'groups');
       }
     }
     // The report before the return: a peer back from the dead must be judged on what it says now, not on its last
@@ -138,7 +138,7 @@ export class NodeCore {
 
   private facts(): MembershipFacts {
     const states = new Map(this.membership.view().peers.map((peer) => [peer.name, peer.state]));
-    return { peers: [...states.keys()], peerState: (node) => states.get(node) };
+    return { peers: [...states.keys()], peerState: (node) => states.get(node), deadtimeMs: this.config.timings.deadtimeMs };
   }
 
   private attachReport(now: Instant, actions: NodeAction[], reportChanged: boolean): void {

@@ -1,6 +1,7 @@
 /**
  * `npm run sim -- --seed N [--trace]`: replay one seed (the knobs are printed first).
- * `npm run sim -- --seeds A..B`: run a range. `npm run soak` (`--soak`): random seeds until Ctrl-C.
+ * `npm run sim -- --seeds A..B [--keep-going]`: run a range (with --keep-going, every failing seed is listed, one
+ * line each, instead of stopping at the first). `npm run soak` (`--soak`): random seeds until Ctrl-C.
  * Options `--nodes`, `--links`, `--ms` fix what the seed would otherwise draw; `--broken KIND` runs a deliberately
  * broken variant. Exits non-zero on the first failure.
  */
@@ -15,7 +16,7 @@ function main(argv: readonly string[]): number {
     const arg = argv[i] as string;
     if (!arg.startsWith('--')) return usage(`unexpected argument ${arg}`);
     const next = argv[i + 1];
-    if (arg === '--trace' || arg === '--soak') args.set(arg, 'true');
+    if (arg === '--trace' || arg === '--soak' || arg === '--keep-going') args.set(arg, 'true');
     else if (next === undefined) return usage(`${arg} needs a value`);
     else args.set(arg, next), i++;
   }
@@ -46,8 +47,20 @@ function main(argv: readonly string[]): number {
     if (!match) return usage(`--seeds must be A..B: ${range}`);
     const [from, to] = [Number(match[1]), Number(match[2])];
     const started = performance.now();
+    const elapsed = (): string => `${((performance.now() - started) / 1000).toFixed(1)} s`;
+    if (args.has('--keep-going')) {
+      const failed: string[] = [];
+      for (let s = from; s <= to; s++) {
+        const result = runSeed(s, options);
+        if (result.ok) continue;
+        failed.push(`${s}:${result.checker}`);
+        console.log(`${result.failure.split('\n')[0]}\n  replay: ${result.replayCommand}`);
+      }
+      console.log(`${to - from + 1 - failed.length} of ${to - from + 1} seeds passed in ${elapsed()}${failed.length > 0 ? `; failed (seed:checker): ${failed.join(' ')}` : ''}`);
+      return failed.length > 0 ? 1 : 0;
+    }
     for (let s = from; s <= to; s++) if (report(s, options, false) !== 0) return 1;
-    console.log(`${to - from + 1} seeds passed in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    console.log(`${to - from + 1} seeds passed in ${elapsed()}`);
     return 0;
   }
   if (args.has('--soak')) {
@@ -67,29 +80,36 @@ function report(seed: number, options: RunOptions, verbose: boolean): number {
   return 0;
 }
 
-/** Random seeds in batches, yielding between batches so Ctrl-C is heard; a status line every few seconds. */
+/**
+ * Random seeds in batches, yielding between batches so Ctrl-C is heard; a status line every few seconds. A failing
+ * seed is printed with its replay command and the soak goes on (it runs until Ctrl-C, then exits non-zero if any
+ * seed failed).
+ */
 function soak(options: RunOptions): void {
   const started = performance.now();
   let seeds = 0;
   let simulatedMs = 0;
+  const failed: string[] = [];
   let lastReport = started;
   const status = (): string => {
     const seconds = (performance.now() - started) / 1000;
-    return `${seeds} seeds in ${seconds.toFixed(0)} s: ${(seeds / seconds).toFixed(1)} seeds/s, ${(simulatedMs / 3_600_000).toFixed(2)} simulated hours`;
+    const failures = failed.length === 0 ? 'none failed' : `${failed.length} failed (seed:checker): ${failed.slice(-20).join(' ')}`;
+    return `${seeds} seeds in ${seconds.toFixed(0)} s: ${(seeds / seconds).toFixed(1)} seeds/s, ${(simulatedMs / 3_600_000).toFixed(2)} simulated hours; ${failures}`;
   };
   process.on('SIGINT', () => {
     console.log(`\nstopped: ${status()}`);
-    process.exit(0);
+    process.exit(failed.length > 0 ? 1 : 0);
   });
   const batch = (): void => {
     for (let i = 0; i < 5; i++) {
       const seed = randomInt(0, 2 ** 31);
       const result = runSeed(seed, options);
+      seeds += 1;
       if (!result.ok) {
         console.error(result.failure);
-        process.exit(1);
+        failed.push(`${seed}:${result.checker}`);
+        continue;
       }
-      seeds += 1;
       simulatedMs += result.stats.simulatedMs;
     }
     if (performance.now() - lastReport > 5000) {
@@ -103,7 +123,7 @@ function soak(options: RunOptions): void {
 }
 
 function usage(problem: string): number {
-  console.error(`${problem}\nusage: sim --seed N [--trace] | --seeds A..B | --soak  [--nodes N] [--links N] [--ms N] [--broken ${BROKEN_VARIANTS.join('|')}]`);
+  console.error(`${problem}\nusage: sim --seed N [--trace] | --seeds A..B [--keep-going] | --soak  [--nodes N] [--links N] [--ms N] [--broken ${BROKEN_VARIANTS.join('|')}]`);
   return 2;
 }
 

@@ -1,39 +1,65 @@
 /**
- * A deterministic world: N real membership cores under a simulated clock, connected by a simulated network that
- * carries real encoded bytes through the real codec and replay guard, with a seeded fault injector and an attacker.
+ * A deterministic world: N real node cores (membership and resource groups) under a simulated clock, connected by a
+ * simulated network that carries real encoded bytes through the real codec and replay guard, with simulated agents
+ * and kernels, a seeded fault injector, an operator and an attacker.
  *
  * Phases: faults (loss, delay, duplication, reordering, partitions, link outages, crashes and restarts, pauses,
- * graceful leaves, congestion, loss bursts), then liveness (everything healed, every paused node resumed, each down
- * node restarted or left down) in which membership must agree within `convergenceBoundMs`. The attacker (forged,
- * replayed, cross-link and mutated packets) runs in both phases. Checkers run after every step (see checkers.ts).
+ * graceful leaves, congestion, loss bursts; failing, hanging and crashing agents; operator commands), then liveness
+ * (everything healed, every paused node resumed, each down node restarted or left down, agents healthy) in which
+ * membership must agree within `convergenceBoundMs` and every group must settle within `groupLivenessBoundMs`. The
+ * attacker (forged, replayed, cross-link and mutated packets) runs in both phases. Checkers run after every step
+ * (see checkers.ts).
+ *
+ * The kernel of each node is a map resource → running: agents change it when they finish (a start that fails or
+ * hangs may leave its resource running), a service crash clears one entry, a reboot clears them all. A crashed
+ * node keeps its kernel until it restarts (a machine that is down still "holds" what ran, but is not alive for
+ * the checkers); a crash of tandemd alone (the `daemonCrash` knob) keeps it across the restart as leftovers.
  *
  * Invariants:
  *   1. Everything random comes from the seed: one `SeededRandom`, forked per concern in a fixed order.
- *   2. A node's core sees only what the daemon would give it: inputs with `now`, and messages that passed the
- *      receive path (decode, link check, guard).
+ *   2. A node's core sees only what the daemon would give it: inputs with `now`, messages that passed the receive
+ *      path (decode, link check, guard), and exactly one `agent-finished` per `run-agent` of its incarnation.
  *   3. Bounded: CAPTURED_PACKETS_MAX captured packets, PAUSE_BUFFER_PACKETS_MAX datagrams queued for a paused node.
  */
-import { Membership } from '../core/membership.js';
+import { NodeCore, type NodeAction, type NodeInput, type NodeStepOutput } from '../core/node.js';
+import type { AttributeEntry, GroupAdminRequest, GroupSpec, GroupsView, NodeReport, OperationOutcome, RunOperation } from '../core/group-types.js';
 import {
   instant,
   linkName,
   nodeName,
-  type CoreAction,
-  type CoreInput,
   type LinkName,
   type MembershipConfig,
   type MembershipView,
   type Message,
   type NodeName,
   type PeerState,
-  type StepOutput,
 } from '../core/types.js';
 import type { KeyRing } from '../config/model.js';
 import { SeededRandom } from '../lib/random.js';
 import { encodePacket, type DropReason } from '../wire/codec.js';
 import { ReceiveGuard } from '../wire/receive-guard.js';
-import { checkAgreement, checkNoEarlyDeath, checkPersisted, SimFailure, type CheckerId } from './checkers.js';
-import { FAULT_KINDS, convergenceBoundMs, faultPhaseMs, type FaultKind, type SimKnobs } from './knobs.js';
+import {
+  checkAgreement,
+  checkNoEarlyDeath,
+  checkPersisted,
+  checkPlacement,
+  checkStart,
+  OverlapTracker,
+  SimFailure,
+  type CheckerId,
+  type HolderPair,
+  type KernelNode,
+} from './checkers.js';
+import {
+  FAULT_KINDS,
+  convergenceBoundMs,
+  faultPhaseMs,
+  groupLivenessBoundMs,
+  maxOpTimeoutMs,
+  overlapBoundMs,
+  type FaultKind,
+  type SimKnobs,
+} from './knobs.js';
 import { receivePacket, type Received } from '../wire/receive-path.js';
 import { Scheduler } from './scheduler.js';
 
@@ -47,9 +73,17 @@ const CLUSTER = 'sim';
 const LINK_NAMES = ['lan', 'backup', 'storage', 'link3', 'link4'];
 const WALL_EPOCH_MS = 1_760_000_000_000;
 
-/** Deliberately broken variants, to prove each checker bites. */
-export type BrokenVariant = 'dead-too-early' | 'no-replay-guard' | 'silent-after-pause';
-export const BROKEN_VARIANTS: readonly BrokenVariant[] = ['dead-too-early', 'no-replay-guard', 'silent-after-pause'];
+/**
+ * Deliberately broken variants, to prove each checker bites:
+ *   - dead-too-early (a): peers declared dead at half deadtime;
+ *   - no-replay-guard (b): the receive path without its guard;
+ *   - silent-after-pause (c): a node that stops sending after its first detected pause;
+ *   - start-everywhere (safety): every node starts every group once it has heard a peer, grants or not;
+ *   - never-start (liveness): start operations are never run (the core waits for them forever);
+ *   - never-yield (overlap): stop operations are never run, so the loser of a healed split brain keeps the group.
+ */
+export type BrokenVariant = 'dead-too-early' | 'no-replay-guard' | 'silent-after-pause' | 'start-everywhere' | 'never-start' | 'never-yield';
+export const BROKEN_VARIANTS: readonly BrokenVariant[] = ['dead-too-early', 'no-replay-guard', 'silent-after-pause', 'start-everywhere', 'never-start', 'never-yield'];
 
 export interface WorldOptions {
   readonly broken?: BrokenVariant;
@@ -73,11 +107,36 @@ export interface SimStats {
   readonly convergenceBoundMs: number;
   /** Time from the end of faults until every live node agreed (first check that passed). */
   readonly convergedAfterMs: number | undefined;
+  readonly groups: number;
+  /** Agent operations begun, by kind, and the faults the agents injected. */
+  readonly agentOps: Readonly<Record<string, number>>;
+  readonly agentFaults: Readonly<Record<string, number>>;
+  readonly operatorCommands: Readonly<Record<string, number>>;
+  /** Starts begun while a live node the starter held dead or left ran part of the group (allowed, no fencing). */
+  readonly startsBesideUnseenHolder: number;
+  /** Groups whose liveness deadline came within the run (checked), and the slowest settling among them. */
+  readonly groupsLivenessChecked: number;
+  /** Longest time a checked group took to settle, from the start of its liveness bound (negative = already). */
+  readonly groupSettleMaxMs: number | undefined;
+  /** Longest overlap of two holders that heard each other (the overlap checker's bound is per group). */
+  readonly overlapMaxMs: number;
 }
 
+/** What the world needs of a node's core: NodeCore, or a deliberately broken wrapper of it. */
 interface SimCore {
-  step(input: CoreInput): StepOutput;
-  view(): MembershipView;
+  step(input: NodeInput): NodeStepOutput;
+  membershipView(): MembershipView;
+  groupsView(): GroupsView;
+  groupsStopped(): boolean;
+}
+
+interface AgentRun {
+  readonly op: RunOperation;
+  readonly incarnation: number;
+  readonly hang: boolean;
+  readonly fail: boolean;
+  /** A failed or hung start leaves its resource running. */
+  readonly leftRunning: boolean;
 }
 
 interface Packet {
@@ -110,6 +169,18 @@ interface SimNode {
   leaving: boolean;
   persisted: Readonly<Record<string, PeerState>> | undefined;
   lastHeartbeatHandedAtMs: Map<NodeName, number>;
+  /** The kernel: resource id → running. Survives a crash; cleared by a reboot. */
+  readonly kernel: Map<string, boolean>;
+  /** The next start keeps the kernel (tandemd alone crashed or exited) instead of rebooting. */
+  kernelSurvives: boolean;
+  /** Agent results that arrived while the daemon was paused, handed over when it resumes. */
+  pendingResults: NodeInput[];
+  /** The attribute table the daemon persisted; loaded by the next start. */
+  persistedAttributes: readonly AttributeEntry[];
+  /** The report in the node's last message: its own phases, fail counts and leaving flag. */
+  lastReport: NodeReport | undefined;
+  /** A graceful leave waiting for the groups to stop (or its deadline). */
+  leavePending: { readonly deadlineAt: number; finishing: boolean } | undefined;
 }
 
 type SimEvent =
@@ -131,6 +202,18 @@ export class World {
   private readonly netRandom: SeededRandom;
   private readonly faultRandom: SeededRandom;
   private readonly attackRandom: SeededRandom;
+  private readonly agentRandom: SeededRandom;
+  private readonly operatorRandom: SeededRandom;
+  private readonly groupSpecs: readonly GroupSpec[];
+  private readonly groupResources = new Map<string, readonly string[]>();
+  /** Resources a monitor or the reconciler watches: the only ones a service crash may hit. */
+  private readonly watched = new Set<string>();
+  /** Nodes where a stop of the group failed, since their last restart and the group's last cleanup at quiet. */
+  private readonly tainted = new Map<string, Set<NodeName>>();
+  /** Groups that two or more live nodes run part of; the overlap checker looks only when there are some. */
+  private contested: string[] = [];
+  private readonly overlap = new OverlapTracker();
+  private readonly liveness = new Map<string, { key: string; since: number; settledAt: number | undefined; checked: boolean }>();
   private readonly cuts = new Set<Cut>();
   private readonly linkDown = new Map<string, number>();
   private readonly lossBursts = new Map<LinkName, number[]>();
@@ -150,6 +233,10 @@ export class World {
     peerDeadEvents: 0,
     pausesDetected: 0,
     restarts: 0,
+    agentOps: {} as Record<string, number>,
+    agentFaults: {} as Record<string, number>,
+    operatorCommands: {} as Record<string, number>,
+    startsBesideUnseenHolder: 0,
   };
 
   constructor(
@@ -161,6 +248,13 @@ export class World {
     this.faultRandom = random.fork(2);
     this.attackRandom = random.fork(3);
     const setupRandom = random.fork(4);
+    this.agentRandom = random.fork(5);
+    this.operatorRandom = random.fork(6);
+    this.groupSpecs = knobs.groups;
+    for (const group of knobs.groups) this.groupResources.set(group.name, group.resources.map((resource) => resource.id));
+    for (const resource of knobs.groups.flatMap((group) => group.resources)) {
+      if (resource.monitorIntervalMs > 0 || (resource.announces && knobs.agents.reconcileIntervalMs > 0)) this.watched.add(resource.id);
+    }
     // Simulated events per simulated second stay far below this for any sane knobs.
     this.scheduler = new Scheduler(Math.max(100_000, Math.ceil(knobs.simulatedMs * 50)));
     this.linkNames = LINK_NAMES.slice(0, knobs.links).map(linkName);
@@ -196,6 +290,12 @@ export class World {
         leaving: false,
         persisted: undefined,
         lastHeartbeatHandedAtMs: new Map(),
+        kernel: new Map(),
+        kernelSurvives: false,
+        pendingResults: [],
+        persistedAttributes: [],
+        lastReport: undefined,
+        leavePending: undefined,
       });
     }
     for (const node of this.nodes) {
@@ -204,6 +304,11 @@ export class World {
     }
     this.call(exponential(this.faultRandom, knobs.faultMeanIntervalMs), () => this.injectFault());
     this.call(exponential(this.attackRandom, knobs.attackMeanIntervalMs), () => this.attack());
+    if (knobs.groups.length > 0) {
+      if (knobs.agents.serviceCrashMeanIntervalMs > 0) this.call(exponential(this.agentRandom, knobs.agents.serviceCrashMeanIntervalMs), () => this.serviceCrash());
+      if (knobs.agents.reconcileIntervalMs > 0) this.call(knobs.agents.reconcileIntervalMs, () => this.reconcile());
+      if (knobs.operator.meanIntervalMs > 0) this.call(exponential(this.operatorRandom, knobs.operator.meanIntervalMs), () => this.operate());
+    }
     this.call(this.faultEndMs, () => this.startLiveness());
   }
 
@@ -227,7 +332,18 @@ export class World {
           break;
       }
     }
-    if (this.phase === 'liveness' && this.now >= this.faultEndMs + this.boundMs) this.checkAgreementNow();
+    if (this.phase === 'liveness' && this.now >= this.faultEndMs + this.boundMs) {
+      this.checkAgreementNow();
+      this.checkGroupsNow();
+    }
+    let settleMax: number | undefined;
+    let checked = 0;
+    for (const [name, state] of this.liveness) {
+      if (!state.checked) continue;
+      checked += 1;
+      const settled = (state.settledAt ?? this.now) - this.livenessBase(state.since);
+      settleMax = Math.max(settleMax ?? settled, settled);
+    }
     return {
       seed: this.knobs.seed,
       nodes: this.knobs.nodes,
@@ -237,6 +353,10 @@ export class World {
       ...this.stats,
       convergenceBoundMs: this.boundMs,
       convergedAfterMs: this.convergedAtMs === undefined ? undefined : this.convergedAtMs - this.faultEndMs,
+      groups: this.groupSpecs.length,
+      groupsLivenessChecked: checked,
+      groupSettleMaxMs: settleMax,
+      overlapMaxMs: this.overlap.longestMs,
     };
   }
 
@@ -261,13 +381,18 @@ export class World {
 
   private makeCore(node: SimNode): SimCore {
     const broken = this.options.broken;
+    const groups = this.groupSpecs;
+    const attributes = node.persistedAttributes;
     if (broken === 'dead-too-early') {
       const t = node.config.timings;
       const deadtimeMs = Math.max(t.keepaliveMs + 1, Math.floor(t.deadtimeMs / 2));
-      return new Membership({ ...node.config, timings: { ...t, deadtimeMs, warntimeMs: Math.min(t.warntimeMs, deadtimeMs - 1) } });
+      return new NodeCore({ ...node.config, timings: { ...t, deadtimeMs, warntimeMs: Math.min(t.warntimeMs, deadtimeMs - 1) } }, groups, attributes);
     }
-    const core = new Membership(node.config);
+    const core = new NodeCore(node.config, groups, attributes);
     if (broken === 'silent-after-pause') return new SilentAfterPause(core);
+    if (broken === 'start-everywhere') return new StartEverywhere(core, node.name, groups);
+    if (broken === 'never-start') return new DropOperations(core, 'start');
+    if (broken === 'never-yield') return new DropOperations(core, 'stop');
     return core;
   }
 
@@ -284,13 +409,22 @@ export class World {
     node.timerToken += 1;
     node.buffered = [];
     node.lastHeartbeatHandedAtMs = new Map();
-    this.trace(`${node.name} starts, generation ${node.generation}`);
+    node.pendingResults = [];
+    node.lastReport = undefined;
+    node.leavePending = undefined;
+    const leftovers = [...node.kernel].filter(([, running]) => running).map(([resource]) => resource);
+    if (!node.kernelSurvives) node.kernel.clear();
+    node.kernelSurvives = false;
+    // A new boot reports afresh: whatever unclean state its last boot reported is gone from the peers' view.
+    for (const nodes of this.tainted.values()) nodes.delete(node.name);
+    this.trace(`${node.name} starts, generation ${node.generation}${leftovers.length === 0 ? '' : node.kernel.size === 0 ? ' (rebooted: kernel cleared)' : ` (kernel kept: ${leftovers.join(', ')} still running)`}`);
+    this.recountHolders();
     this.step(node, { kind: 'started', now: instant(this.now), generation: node.generation });
   }
 
-  private crash(node: SimNode, why: string): void {
+  private crash(node: SimNode, why: string, kernelSurvives = false): void {
     if (node.core === undefined) return;
-    this.trace(`${node.name} stops (${why})`);
+    this.trace(`${node.name} stops (${why})${this.groupSpecs.length > 0 ? (kernelSurvives ? ', its kernel will survive the restart' : ', a reboot will clear its kernel') : ''}`);
     node.persistedGenerations = node.guard.generations();
     node.core = undefined;
     node.incarnation += 1;
@@ -298,9 +432,13 @@ export class World {
     node.buffered = [];
     node.leaving = false;
     node.lastHeartbeatHandedAtMs = new Map();
+    node.kernelSurvives = kernelSurvives;
+    node.pendingResults = [];
+    node.leavePending = undefined;
+    this.recountHolders();
   }
 
-  private step(node: SimNode, input: CoreInput): void {
+  private step(node: SimNode, input: NodeInput): void {
     const core = node.core;
     if (core === undefined) return;
     const output = core.step(input);
@@ -311,7 +449,7 @@ export class World {
       this.scheduler.schedule(output.wakeAt, { kind: 'timer', node, token: node.timerToken });
     }
     if (node.core === undefined) return;
-    const view = node.core.view();
+    const view = node.core.membershipView();
     const early = checkNoEarlyDeath({
       view,
       nowMs: this.now,
@@ -321,28 +459,323 @@ export class World {
     if (early !== undefined) this.fail('a', early);
     const stale = checkPersisted(view, node.persisted);
     if (stale !== undefined) this.fail('persist', stale);
+    const leave = node.leavePending;
+    if (leave !== undefined && !leave.finishing && (this.now >= leave.deadlineAt || node.core.groupsStopped())) {
+      leave.finishing = true;
+      const incarnation = node.incarnation;
+      this.call(this.now, () => {
+        if (node.incarnation === incarnation) this.finishLeave(node);
+      });
+    }
+    if (this.contested.length > 0) this.checkOverlap();
   }
 
-  private perform(node: SimNode, action: CoreAction): void {
+  private perform(node: SimNode, action: NodeAction): void {
     switch (action.kind) {
       case 'persist':
         node.persisted = action.record.members;
+        return;
+      case 'persist-attributes':
+        node.persistedAttributes = action.entries;
+        return;
+      case 'run-agent':
+        this.runAgent(node, action);
+        return;
+      case 'reannounce':
+        this.trace(`${node.name} re-announces ${action.resource}: ${action.reason}`);
         return;
       case 'emit': {
         const e = action.event;
         if (e.kind === 'peer-dead') this.stats.peerDeadEvents += 1;
         if (e.kind === 'pause-detected') this.stats.pausesDetected += 1;
         if (e.kind === 'leaving') node.leaving = true;
-        this.trace(`${node.name} ${e.kind}${e.node && e.node !== node.name ? ` ${e.node}` : ''}${e.link ? ` ${e.link}` : ''}: ${e.reason}`);
+        if (this.options.trace) this.trace(`${node.name} ${e.kind}${e.node && e.node !== node.name ? ` ${e.node}` : ''}${e.link ? ` ${e.link}` : ''}${e.group ? ` ${e.group}` : ''}: ${e.reason}`);
         return;
       }
       case 'send': {
+        if (action.message.report !== undefined) node.lastReport = action.message.report;
         const links = action.link === 'all' ? node.links : node.links.filter((link) => link === action.link);
         const repeats = action.message.type === 'leave' ? LEAVE_REPEATS : 1;
         for (const link of links) for (let i = 0; i < repeats; i++) this.send(node, link, action.message);
         return;
       }
     }
+  }
+
+  /** What the daemon persists across restarts is kept; a leave waits for the groups, then tells the peers. */
+  private beginLeave(node: SimNode, why: string): void {
+    const deadlineAt = this.now + leaveDeadlineMs(this.groupSpecs);
+    node.leavePending = { deadlineAt, finishing: false };
+    const incarnation = node.incarnation;
+    this.call(deadlineAt, () => {
+      const leave = node.leavePending;
+      if (node.incarnation !== incarnation || leave === undefined || leave.finishing || node.paused !== undefined) return;
+      leave.finishing = true;
+      this.finishLeave(node);
+    });
+    this.step(node, { kind: 'group-admin', now: instant(this.now), request: { kind: 'stop-all', reason: why } });
+  }
+
+  private finishLeave(node: SimNode): void {
+    const leave = node.leavePending;
+    if (node.core === undefined || leave === undefined) return;
+    if (node.paused !== undefined) {
+      // A paused daemon does nothing; the first step after it resumes tries again.
+      leave.finishing = false;
+      return;
+    }
+    const stopped = node.core.groupsStopped();
+    this.trace(`${node.name} ${stopped ? 'has stopped its groups' : 'gives up waiting for its groups to stop'}: it leaves`);
+    node.leavePending = undefined;
+    this.step(node, { kind: 'admin-requested', now: instant(this.now), request: { kind: 'leave', reason: 'simulated maintenance' } });
+    const incarnation = node.incarnation;
+    this.call(this.now + 1, () => {
+      if (node.incarnation !== incarnation) return;
+      this.crash(node, 'exited after leave', true);
+      this.restartLater(node);
+    });
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Agents and kernels
+
+  private runAgent(node: SimNode, op: RunOperation): void {
+    this.stats.agentOps[op.operation] = (this.stats.agentOps[op.operation] ?? 0) + 1;
+    if (op.operation === 'start') this.checkStartSafety(node, op);
+    const a = this.knobs.agents;
+    const r = this.agentRandom;
+    const faults = this.phase === 'faults';
+    // Every draw is made whatever the outcome, so that one fault more or less does not shift the others.
+    const hangDraw = r.float();
+    const failDraw = r.float();
+    const leftRunning = r.float() < 0.5;
+    const durationDraw = r.float();
+    const hang = faults && hangDraw < a.hang;
+    const failChance = op.operation === 'start' ? a.startFail : op.operation === 'stop' ? a.stopFail : 0;
+    const fail = faults && !hang && failDraw < failChance;
+    const maxMs = op.operation === 'start' ? a.startMsMax : op.operation === 'stop' ? a.stopMsMax : a.monitorMsMax;
+    const durationMs = hang ? op.timeoutMs : Math.min(op.timeoutMs - 1, 1 + Math.floor(durationDraw * maxMs));
+    if (hang) this.stats.agentFaults[`${op.operation}-hang`] = (this.stats.agentFaults[`${op.operation}-hang`] ?? 0) + 1;
+    if (fail) this.stats.agentFaults[`${op.operation}-fail`] = (this.stats.agentFaults[`${op.operation}-fail`] ?? 0) + 1;
+    if (op.operation !== 'monitor' || op.intervalMs === 0) {
+      this.trace(`${node.name} agent: ${op.intervalMs === 0 && op.operation === 'monitor' ? 'probe' : op.operation} ${op.resource} (op ${op.opId}, ${durationMs} ms${hang ? ', will hang' : fail ? ', will fail' : ''}): ${op.reason}`);
+    }
+    const run: AgentRun = { op, incarnation: node.incarnation, hang, fail, leftRunning };
+    this.call(this.now + durationMs, () => this.agentDone(node, run));
+  }
+
+  private agentDone(node: SimNode, run: AgentRun): void {
+    // The daemon that ran it is gone (the agent died with it): no kernel change, no result.
+    if (node.incarnation !== run.incarnation || node.core === undefined) return;
+    const { op } = run;
+    const before = node.kernel.get(op.resource) === true;
+    let outcome: OperationOutcome;
+    let detail = '';
+    switch (op.operation) {
+      case 'start':
+        if (run.hang || run.fail) {
+          node.kernel.set(op.resource, run.leftRunning);
+          outcome = 'failed';
+          detail = run.hang ? `timed out after ${op.timeoutMs} ms and killed` : 'simulated start failure';
+        } else {
+          node.kernel.set(op.resource, true);
+          outcome = 'success';
+        }
+        break;
+      case 'stop':
+        if (run.hang || run.fail) {
+          outcome = 'failed';
+          detail = run.hang ? `timed out after ${op.timeoutMs} ms and killed` : 'simulated stop failure';
+          let nodes = this.tainted.get(op.group);
+          if (nodes === undefined) this.tainted.set(op.group, (nodes = new Set()));
+          nodes.add(node.name);
+        } else {
+          node.kernel.set(op.resource, false);
+          outcome = 'success';
+        }
+        break;
+      case 'monitor':
+        if (run.hang) {
+          outcome = 'failed';
+          detail = `timed out after ${op.timeoutMs} ms and killed`;
+        } else outcome = before ? 'success' : 'not-running';
+        break;
+    }
+    const after = node.kernel.get(op.resource) === true;
+    if (op.operation !== 'monitor' || op.intervalMs === 0 || outcome !== 'success') {
+      this.trace(`${node.name} agent: ${op.operation === 'monitor' && op.intervalMs === 0 ? 'probe' : op.operation} ${op.resource} (op ${op.opId}) → ${outcome}${detail ? ` (${detail})` : ''}; kernel: ${op.resource} ${after ? 'running' : 'stopped'}`);
+    }
+    if (before !== after) this.recountHolders();
+    const input: NodeInput = { kind: 'agent-finished', now: instant(this.now), opId: op.opId, outcome, detail };
+    if (node.paused !== undefined) node.pendingResults.push(input);
+    else this.step(node, input);
+  }
+
+  /**
+   * A service dies by itself: the kernel no longer runs it, and the next monitor (or the reconciler, for a VIP)
+   * finds out. Only resources something watches die: one without a monitor would stay dead unnoticed, as it would
+   * in a real cluster, which no checker could tell from a bug.
+   */
+  private serviceCrash(): void {
+    if (this.phase !== 'faults') return;
+    this.call(this.now + exponential(this.agentRandom, this.knobs.agents.serviceCrashMeanIntervalMs), () => this.serviceCrash());
+    const candidates = this.nodes.flatMap((node) =>
+      node.core === undefined ? [] : [...node.kernel].filter(([resource, running]) => running && this.watched.has(resource)).map(([resource]) => ({ node, resource })),
+    );
+    const victim = candidates[this.agentRandom.int(candidates.length)];
+    if (victim === undefined) return;
+    victim.node.kernel.set(victim.resource, false);
+    this.stats.agentFaults['service-crash'] = (this.stats.agentFaults['service-crash'] ?? 0) + 1;
+    this.trace(`fault: ${victim.resource} crashes on ${victim.node.name} (kernel: stopped)`);
+    this.recountHolders();
+  }
+
+  /** The daemon's reconciler: VIPs gone from the kernel of a running group, or present in a stopped one. */
+  private reconcile(): void {
+    this.call(this.now + this.knobs.agents.reconcileIntervalMs, () => this.reconcile());
+    for (const node of this.nodes) {
+      const core = node.core;
+      if (core === undefined || node.paused !== undefined) continue;
+      for (const group of core.groupsView().groups) {
+        const spec = this.groupSpecs.find((candidate) => candidate.name === group.name);
+        for (const resource of group.resources) {
+          if (spec?.resources.find((candidate) => candidate.id === resource.id)?.announces !== true) continue;
+          const present = node.kernel.get(resource.id) === true;
+          let input: NodeInput | undefined;
+          if (group.phase === 'running' && resource.state === 'running' && !present) {
+            input = { kind: 'resource-lost', now: instant(this.now), group: group.name, resource: resource.id, detail: `${resource.id} is gone from the kernel` };
+          } else if ((group.phase === 'stopped' || group.phase === 'failed') && present) {
+            input = { kind: 'stray-found', now: instant(this.now), group: group.name, resource: resource.id, detail: `${resource.id} is configured in the kernel` };
+          }
+          if (input === undefined || node.core === undefined) continue;
+          this.trace(`${node.name} reconcile: ${input.kind} ${resource.id}`);
+          this.step(node, input);
+        }
+      }
+    }
+  }
+
+  private kernelNodes(): KernelNode[] {
+    return this.nodes.map((node) => ({ name: node.name, alive: node.core !== undefined, running: (resource: string) => node.kernel.get(resource) === true }));
+  }
+
+  private holdsAny(node: SimNode, group: string): boolean {
+    for (const resource of this.groupResources.get(group) ?? []) if (node.kernel.get(resource) === true) return true;
+    return false;
+  }
+
+  /** After any change of a kernel or of who is alive: which groups run on two or more live nodes. */
+  private recountHolders(): void {
+    const contested: string[] = [];
+    for (const group of this.groupSpecs) {
+      let holders = 0;
+      for (const node of this.nodes) if (node.core !== undefined && this.holdsAny(node, group.name)) holders += 1;
+      if (holders > 1) contested.push(group.name);
+    }
+    this.contested = contested;
+    if (contested.length === 0) this.overlap.clear();
+  }
+
+  private checkStartSafety(node: SimNode, op: RunOperation): void {
+    if (node.core === undefined) return;
+    const view = node.core.membershipView();
+    const states = new Map(view.peers.map((peer) => [peer.name, peer.state]));
+    const result = checkStart({
+      starter: node.name,
+      group: op.group,
+      resource: op.resource,
+      resources: this.groupResources.get(op.group) ?? [op.resource],
+      peerState: (peer) => states.get(peer),
+      nodes: this.kernelNodes(),
+    });
+    for (const holder of result.excused) {
+      this.stats.startsBesideUnseenHolder += 1;
+      this.trace(`note: ${node.name} starts ${op.resource} of ${op.group} while ${holder}, which it holds ${states.get(holder)}, still runs part of it`);
+    }
+    if (result.violation !== undefined) this.fail('safety', result.violation);
+  }
+
+  private checkOverlap(): void {
+    const pairs: HolderPair[] = [];
+    const views = new Map<SimNode, Map<NodeName, PeerState>>();
+    const statesOf = (node: SimNode): Map<NodeName, PeerState> => {
+      let states = views.get(node);
+      if (states === undefined) {
+        states = new Map((node.core as SimCore).membershipView().peers.map((peer) => [peer.name, peer.state]));
+        views.set(node, states);
+      }
+      return states;
+    };
+    for (const group of this.contested) {
+      const holders = this.nodes.filter((node) => node.core !== undefined && this.holdsAny(node, group));
+      for (let i = 0; i < holders.length; i++) {
+        for (let j = i + 1; j < holders.length; j++) {
+          const a = holders[i] as SimNode;
+          const b = holders[j] as SimNode;
+          const connected = a.paused === undefined && b.paused === undefined && this.connected(a, b);
+          const unclean = [a, b].some((node) => node.lastReport?.groups.find((entry) => entry.name === group)?.phase === 'unclean');
+          const mutual = connected && !unclean;
+          pairs.push({
+            group,
+            a: a.name,
+            b: b.name,
+            connected,
+            unclean,
+            aSeesB: mutual ? statesOf(a).get(b.name) : undefined,
+            bSeesA: mutual ? statesOf(b).get(a.name) : undefined,
+          });
+        }
+      }
+    }
+    const problem = this.overlap.observe(this.now, pairs, (group) => overlapBoundMs(this.knobs, this.spec(group)));
+    if (problem !== undefined) this.fail('overlap', problem);
+  }
+
+  /** Some link both nodes have is up at both ends and cut in neither direction. */
+  private connected(a: SimNode, b: SimNode): boolean {
+    for (const link of a.links) {
+      if (!b.links.includes(link)) continue;
+      if ((this.linkDown.get(`${a.index}/${link}`) ?? 0) > 0 || (this.linkDown.get(`${b.index}/${link}`) ?? 0) > 0) continue;
+      if (this.blocked(a.index, b.index, link) || this.blocked(b.index, a.index, link)) continue;
+      return true;
+    }
+    return false;
+  }
+
+  private spec(group: string): GroupSpec {
+    const spec = this.groupSpecs.find((candidate) => candidate.name === group);
+    if (spec === undefined) throw new Error(`no group ${group}`);
+    return spec;
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Operator
+
+  private operate(): void {
+    if (this.phase !== 'faults') return;
+    this.call(this.now + exponential(this.operatorRandom, this.knobs.operator.meanIntervalMs), () => this.operate());
+    const r = this.operatorRandom;
+    const running = this.nodes.filter((node) => node.core !== undefined && node.paused === undefined);
+    const at = running[r.int(running.length)];
+    const group = this.groupSpecs[r.int(this.groupSpecs.length)] as GroupSpec;
+    const anyNode = this.nodes[r.int(this.nodes.length)] as SimNode;
+    const choice = r.int(11);
+    const target = r.float() < 0.25 ? undefined : group.nodes[r.int(group.nodes.length)];
+    if (at === undefined) return;
+    let request: GroupAdminRequest;
+    if (choice < 3) request = { kind: 'move', group: group.name, node: target };
+    else if (choice < 5) request = { kind: 'standby', node: anyNode.name, on: true };
+    else if (choice < 8) request = { kind: 'standby', node: anyNode.name, on: false };
+    else if (choice < 10) request = { kind: 'cleanup', group: group.name };
+    else request = { kind: 'takeover' };
+    this.command(at, request);
+  }
+
+  private command(at: SimNode, request: GroupAdminRequest): void {
+    const label = request.kind === 'standby' ? (request.on ? 'standby' : 'online') : request.kind;
+    this.stats.operatorCommands[label] = (this.stats.operatorCommands[label] ?? 0) + 1;
+    this.trace(`operator on ${at.name}: ${JSON.stringify(request)}`);
+    this.step(at, { kind: 'group-admin', now: instant(this.now), request });
   }
 
   // -------------------------------------------------------------------------------------------------------------
@@ -492,8 +925,9 @@ export class World {
       }
       case 'crash': {
         const node = this.mayStop() ? this.pickRunning(r) : undefined;
+        const daemonOnly = r.float() < this.knobs.agents.daemonCrash;
         if (node === undefined) return;
-        this.crash(node, 'fault: crash');
+        this.crash(node, daemonOnly ? 'fault: tandemd crashes' : 'fault: crash', daemonOnly);
         this.restartLater(node);
         return;
       }
@@ -512,12 +946,8 @@ export class World {
         const node = this.mayStop() ? this.pickRunning(r) : undefined;
         if (node === undefined || node.paused !== undefined || node.leaving) return;
         this.trace(`fault: ${node.name} leaves gracefully`);
-        this.step(node, { kind: 'admin-requested', now: instant(this.now), request: { kind: 'leave', reason: 'simulated maintenance' } });
-        const incarnation = node.incarnation;
-        this.call(this.now + 1, () => {
-          if (node.incarnation === incarnation) this.crash(node, 'exited after leave');
-        });
-        this.restartLater(node);
+        // As the daemon does: stop every group, leave once they are stopped (or at the deadline), exit, restart later.
+        this.beginLeave(node, 'simulated maintenance');
         return;
       }
       case 'congestion':
@@ -571,8 +1001,11 @@ export class World {
     this.trace(`${node.name} resumes`);
     const buffered = node.buffered;
     node.buffered = [];
+    const results = node.pendingResults;
+    node.pendingResults = [];
     if (pause.timerFirst) this.step(node, { kind: 'timer-due', now: instant(this.now) });
     for (const packet of buffered) if (node.core !== undefined) this.receiveLegit(packet, node);
+    for (const result of results) this.step(node, { ...result, now: instant(this.now) });
     if (!pause.timerFirst) this.step(node, { kind: 'timer-due', now: instant(this.now) });
   }
 
@@ -585,7 +1018,7 @@ export class World {
     this.congestion.clear();
     for (const node of this.nodes) {
       if (node.paused !== undefined) this.resume(node);
-      if (node.leaving) this.crash(node, 'exited after leave');
+      if (node.leaving) this.crash(node, 'exited after leave', true);
     }
     const down = this.nodes.filter((node) => node.core === undefined);
     const keepDown = down.filter(() => this.faultRandom.float() < this.knobs.keepDownChance);
@@ -601,14 +1034,85 @@ export class World {
     const everyMs = Math.max(1, Math.floor(this.knobs.timings.keepaliveMs / 2));
     const check = (): void => {
       this.checkAgreementNow();
+      this.checkGroupsNow();
       this.call(this.now + everyMs, check);
     };
     this.call(this.now + everyMs, check);
+    if (this.groupSpecs.length > 0) this.call(this.faultEndMs + this.boundMs, () => this.cleanupAtQuiet());
+  }
+
+  /**
+   * Once membership agrees (every down node is dead or left everywhere, so a cleanup confirms it down), the operator
+   * cleans up some of the groups a failed stop left unclean; the others stay out of the liveness check.
+   */
+  private cleanupAtQuiet(): void {
+    for (const group of this.groupSpecs) {
+      const unclean = this.tainted.get(group.name);
+      const draw = this.operatorRandom.float();
+      if (unclean === undefined || unclean.size === 0 || draw >= this.knobs.operator.cleanupAtQuiet) continue;
+      const running = this.nodes.filter((node) => node.core !== undefined);
+      const at = running[this.operatorRandom.int(running.length)];
+      if (at === undefined) return;
+      this.trace(`operator, faults over: cleanup of ${group.name}, unclean on ${[...unclean].join(', ')}`);
+      unclean.clear();
+      this.command(at, { kind: 'cleanup', group: group.name });
+    }
+  }
+
+  /** Where the liveness bound of a group starts: membership agreed, old ops over, and its preconditions steady. */
+  private livenessBase(since: number): number {
+    return Math.max(this.faultEndMs + this.boundMs + maxOpTimeoutMs(this.knobs), since);
+  }
+
+  /**
+   * Liveness of every group (see checkers.ts). A group is checked when no stop of it failed anywhere since the last
+   * cleanup or restart (unclean), at least one live node may run it (listed, not in standby in any live node's
+   * table, not leaving, below the migration threshold in its own report), and that set has not changed for the
+   * group's liveness bound. Also: every live node's attribute table is the same once membership agrees.
+   */
+  private checkGroupsNow(): void {
+    if (this.groupSpecs.length === 0) return;
+    const live = this.nodes.filter((node) => node.core !== undefined);
+    if (this.now > this.faultEndMs + this.boundMs + 10 * this.knobs.timings.keepaliveMs) {
+      const tables = live.map((node) => JSON.stringify(node.persistedAttributes));
+      const differs = live.findIndex((_, i) => tables[i] !== tables[0]);
+      if (differs > 0) {
+        this.fail('liveness', `attribute tables differ: ${live[0]?.name} has ${tables[0]}, ${live[differs]?.name} has ${tables[differs]}`);
+      }
+    }
+    const standby = new Set<string>();
+    for (const node of live) for (const entry of node.persistedAttributes) if (entry.key.startsWith('standby/') && entry.value !== '') standby.add(entry.key.slice('standby/'.length));
+    const kernels = this.kernelNodes();
+    for (const group of this.groupSpecs) {
+      const unclean = [...(this.tainted.get(group.name) ?? [])];
+      const eligible = live.filter((node) => {
+        if (!group.nodes.includes(node.name) || standby.has(node.name) || node.leaving) return false;
+        const report = node.lastReport;
+        const own = report?.groups.find((entry) => entry.name === group.name);
+        return report !== undefined && !report.leaving && own !== undefined && own.phase !== 'unclean' && own.failCount < group.migrationThreshold;
+      });
+      const key = `${unclean.join(',')}|${eligible.map((node) => node.name).join(',')}`;
+      let state = this.liveness.get(group.name);
+      if (state === undefined || state.key !== key) {
+        state = { key, since: this.now, settledAt: undefined, checked: false };
+        this.liveness.set(group.name, state);
+      }
+      if (unclean.length > 0 || eligible.length === 0) continue;
+      const problem = checkPlacement({ group: group.name, resources: this.groupResources.get(group.name) ?? [], nodes: kernels, eligible: new Set(eligible.map((node) => node.name)) });
+      if (problem === undefined) state.settledAt ??= this.now;
+      else state.settledAt = undefined;
+      const deadline = this.livenessBase(state.since) + groupLivenessBoundMs(this.knobs, group);
+      if (this.now < deadline) continue;
+      state.checked = true;
+      if (problem !== undefined) {
+        this.fail('liveness', `${problem}; faults stopped at ${this.faultEndMs} ms, membership agreed by ${this.faultEndMs + this.boundMs} ms, the group's preconditions hold since ${state.since} ms, its liveness bound ${groupLivenessBoundMs(this.knobs, group)} ms ran out at ${deadline} ms`);
+      }
+    }
   }
 
   private checkAgreementNow(): void {
     const live = new Set(this.nodes.filter((node) => node.core !== undefined).map((node) => node.name));
-    const views = this.nodes.flatMap((node) => (node.core === undefined ? [] : [node.core.view()]));
+    const views = this.nodes.flatMap((node) => (node.core === undefined ? [] : [node.core.membershipView()]));
     const problem = checkAgreement(views, live);
     if (problem === undefined) {
       this.convergedAtMs ??= this.now;
@@ -635,7 +1139,7 @@ export class World {
     if (made === undefined) return;
     this.stats.attacks += 1;
     const core = target.core as SimCore;
-    const before = JSON.stringify(core.view());
+    const before = JSON.stringify(core.membershipView());
     const received: Received = receivePacket(made.bytes, link, this.receiveContext(target));
     if (received.ok) {
       this.step(target, { kind: 'message-received', now: instant(this.now), envelope: received.envelope, message: received.message });
@@ -645,7 +1149,7 @@ export class World {
       this.fail('b', `${made.label} to ${target.name} on ${link} was dropped as ${received.reason} (${received.detail}), expected ${made.expected.join(' or ')}`);
     }
     this.countDrop(`attack:${received.reason}`);
-    if (JSON.stringify(core.view()) !== before) this.fail('b', `${made.label} to ${target.name} changed its view`);
+    if (JSON.stringify(core.membershipView()) !== before) this.fail('b', `${made.label} to ${target.name} changed its view`);
   }
 
   private craft(target: SimNode, link: LinkName, r: SeededRandom): { bytes: Buffer; label: string; expected: readonly (DropReason | 'own-packet')[] } | undefined {
@@ -699,17 +1203,105 @@ export class World {
 /** The broken core for checker (c): after its first detected pause it never sends again, though it keeps running. */
 class SilentAfterPause implements SimCore {
   private silent = false;
-  constructor(private readonly core: Membership) {}
+  constructor(private readonly core: NodeCore) {}
 
-  step(input: CoreInput): StepOutput {
+  step(input: NodeInput): NodeStepOutput {
     const output = this.core.step(input);
     if (output.actions.some((a) => a.kind === 'emit' && a.event.kind === 'pause-detected')) this.silent = true;
     return this.silent ? { ...output, actions: output.actions.filter((a) => a.kind !== 'send') } : output;
   }
 
-  view(): MembershipView {
-    return this.core.view();
+  membershipView(): MembershipView {
+    return this.core.membershipView();
   }
+
+  groupsView(): GroupsView {
+    return this.core.groupsView();
+  }
+
+  groupsStopped(): boolean {
+    return this.core.groupsStopped();
+  }
+}
+
+/** Operation ids the broken wrappers make up, far above the core's own. */
+const FAKE_OP_ID_BASE = 1_000_000_000;
+
+/**
+ * The broken core for the safety checker: as soon as it has heard any peer, it starts every resource of every group
+ * itself, without claims or grants (the real core below goes on as usual, unaware).
+ */
+class StartEverywhere implements SimCore {
+  private started = false;
+  private nextOpId = FAKE_OP_ID_BASE;
+
+  constructor(
+    private readonly core: NodeCore,
+    private readonly self: NodeName,
+    private readonly groups: readonly GroupSpec[],
+  ) {}
+
+  step(input: NodeInput): NodeStepOutput {
+    // The results of its own starts go to the core too, which ignores operation ids it never issued.
+    const output = this.core.step(input);
+    if (this.started || input.kind !== 'message-received') return output;
+    this.started = true;
+    const starts: NodeAction[] = this.groups.flatMap((group) =>
+      group.resources.map((resource) => ({
+        kind: 'run-agent' as const,
+        opId: this.nextOpId++,
+        group: group.name,
+        resource: resource.id,
+        operation: 'start' as const,
+        timeoutMs: resource.startTimeoutMs,
+        intervalMs: 0,
+        reason: `broken: ${this.self} starts everything`,
+      })),
+    );
+    return { ...output, actions: [...output.actions, ...starts] };
+  }
+
+  membershipView(): MembershipView {
+    return this.core.membershipView();
+  }
+
+  groupsView(): GroupsView {
+    return this.core.groupsView();
+  }
+
+  groupsStopped(): boolean {
+    return this.core.groupsStopped();
+  }
+}
+
+/** The broken cores for liveness (never runs a start) and overlap (never runs a stop): the op is dropped unrun. */
+class DropOperations implements SimCore {
+  constructor(
+    private readonly core: NodeCore,
+    private readonly dropped: 'start' | 'stop',
+  ) {}
+
+  step(input: NodeInput): NodeStepOutput {
+    const output = this.core.step(input);
+    return { ...output, actions: output.actions.filter((a) => a.kind !== 'run-agent' || a.operation !== this.dropped) };
+  }
+
+  membershipView(): MembershipView {
+    return this.core.membershipView();
+  }
+
+  groupsView(): GroupsView {
+    return this.core.groupsView();
+  }
+
+  groupsStopped(): boolean {
+    return this.core.groupsStopped();
+  }
+}
+
+/** Longest a graceful leave waits for the groups to stop (leaveDeadlineMs in src/daemon/driver.ts). */
+function leaveDeadlineMs(groups: readonly GroupSpec[]): number {
+  return groups.reduce((sum, group) => sum + group.resources.reduce((inner, resource) => inner + resource.stopTimeoutMs + resource.monitorTimeoutMs, 0), 0) + 1000;
 }
 
 function exponential(random: SeededRandom, meanMs: number): number {

