@@ -569,8 +569,10 @@ export class Groups {
     const next = group.resources.findIndex((resource) => resource.state === 'unknown');
     if (next >= 0) return this.run(group, next, 'monitor', now, out, `probe: does ${this.self} already run ${this.resourceId(group, next)}?`, true);
     group.probing = false;
-    const lastRunning = group.resources.map((resource) => resource.state).lastIndexOf('running');
-    group.up = lastRunning + 1;
+    // A failed probe says nothing about the resource: it counts as possibly running for the stops, and as not
+    // running for the starts.
+    const states = group.resources.map((resource) => resource.state);
+    group.up = Math.max(states.lastIndexOf('running'), states.lastIndexOf('failed')) + 1;
     group.granted = false;
     const found = group.resources.filter((resource) => resource.state === 'running').length;
     this.story(group, now, `probe of ${group.spec.name} done`, found === 0 ? 'nothing of it runs here' : `${found} of its resources already run here (left by an earlier run): kept only if this node is granted the group, else stopped`);
@@ -645,8 +647,8 @@ export class Groups {
         return;
       case 'monitor':
         if (op.probe) {
-          resource.state = outcome === 'not-running' ? 'stopped' : 'running';
-          if (outcome === 'failed') this.story(group, now, `probe of ${id} failed`, `${detail}; treated as running so that it is stopped unless this node keeps the group`);
+          resource.state = outcome === 'success' ? 'running' : outcome === 'not-running' ? 'stopped' : 'failed';
+          if (outcome === 'failed') this.story(group, now, `probe of ${id} failed`, `${detail}; it may be running: stopped unless this node keeps the group, started again if it does`);
           return;
         }
         if (outcome === 'success') {

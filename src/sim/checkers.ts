@@ -97,6 +97,12 @@ export function checkStart(input: {
   /** The starter's membership view of a peer at this instant. */
   readonly peerState: (node: NodeName) => PeerState | undefined;
   readonly nodes: readonly KernelNode[];
+  /**
+   * True when the starter and `holder` are in a split brain of this group that began with a start beside a holder
+   * held dead (a partition, allowed without quorum or fencing): until one of them has stopped, either side's
+   * further starts (a restart in place, the rest of a start) belong to that same split brain.
+   */
+  readonly inSplitBrain?: (holder: NodeName) => boolean;
 }): StartCheck {
   const excused: NodeName[] = [];
   for (const node of input.nodes) {
@@ -104,7 +110,7 @@ export function checkStart(input: {
     const held = input.resources.filter((resource) => node.running(resource));
     if (held.length === 0) continue;
     const state = input.peerState(node.name);
-    if (state === 'dead' || state === 'left') {
+    if (state === 'dead' || state === 'left' || input.inSplitBrain?.(node.name) === true) {
       excused.push(node.name);
       continue;
     }

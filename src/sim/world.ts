@@ -211,6 +211,8 @@ export class World {
   /** Nodes where a stop of the group failed, since their last restart and the group's last cleanup at quiet. */
   private readonly tainted = new Map<string, Set<NodeName>>();
   /** Groups that two or more live nodes run part of; the overlap checker looks only when there are some. */
+  /** `group|a|b` (a < b): split brains begun by a start beside a holder held dead; see checkStart. */
+  private readonly splitBrains = new Set<string>();
   private contested: string[] = [];
   private readonly overlap = new OverlapTracker();
   private readonly liveness = new Map<string, { key: string; since: number; settledAt: number | undefined; checked: boolean }>();
@@ -674,6 +676,8 @@ export class World {
     }
     this.contested = contested;
     if (contested.length === 0) this.overlap.clear();
+    // A split brain ends when its group runs on one node again.
+    for (const key of [...this.splitBrains]) if (!contested.includes(key.split('|')[0] ?? '')) this.splitBrains.delete(key);
   }
 
   private checkStartSafety(node: SimNode, op: RunOperation): void {
@@ -687,8 +691,10 @@ export class World {
       resources: this.groupResources.get(op.group) ?? [op.resource],
       peerState: (peer) => states.get(peer),
       nodes: this.kernelNodes(),
+      inSplitBrain: (holder) => this.splitBrains.has(splitBrainKey(op.group, node.name, holder)),
     });
     for (const holder of result.excused) {
+      this.splitBrains.add(splitBrainKey(op.group, node.name, holder));
       this.stats.startsBesideUnseenHolder += 1;
       this.trace(`note: ${node.name} starts ${op.resource} of ${op.group} while ${holder}, which it holds ${states.get(holder)}, still runs part of it`);
     }
@@ -1317,4 +1323,8 @@ function pickWeighted(random: SeededRandom, weights: Readonly<Record<FaultKind, 
     if (draw < 0) return kind;
   }
   return undefined;
+}
+
+function splitBrainKey(group: string, a: string, b: string): string {
+  return a < b ? `${group}|${a}|${b}` : `${group}|${b}|${a}`;
 }
