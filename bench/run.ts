@@ -1,10 +1,18 @@
 /**
  * `npm run bench [-- SECTION ...]`: prints every figure the issues ask for, as min / median / max where
- * repeated. Sections: codec, detection, idle, loss (the 10-minute false-failover run). Default: all.
- * Lab sections need root (network namespaces). Figures are reports, never pass/fail thresholds.
+ * repeated. Sections: codec, detection, idle, loss (the 10-minute false-failover run), failover (client-perceived
+ * outage per fault, DESIGN §9). Default: all. Lab sections need root (network namespaces). Figures are reports,
+ * never pass/fail thresholds.
+ *
+ * Environment: BENCH_RUNS (repetitions; detection default 20, failover default 10), BENCH_LOSS_MINUTES (default 10),
+ * BENCH_FAILOVER_FAULTS (comma list of crash,stop,hang,move,failback; default all), BENCH_FAILOVER_TIMINGS
+ * (comma list of default,fastest; default both), BENCH_FAILOVER_LOGS (a directory: keep every failover run's logs),
+ * BENCH_FAILOVER_QUIET_PERCENT / BENCH_FAILOVER_QUIET_WAIT (before each failover run, wait up to WAIT seconds, default
+ * 120, until other processes use less than PERCENT % of one CPU, default 25; runs that start busy are marked).
  */
 import { runCodecBench } from './codec-bench.js';
 import { detectionTime, falseFailovers, idleCost, type Timings } from './lab-bench.js';
+import { FAULT_KINDS, failoverBench, formatTable, type FaultKind, type TimingSet } from './failover-bench.js';
 import { DEFAULT_TIMINGS } from '../src/config/model.js';
 import { formatDuration } from '../src/lib/duration.js';
 
@@ -16,9 +24,26 @@ const DEFAULTS: Timings = {
   initdead: formatDuration(DEFAULT_TIMINGS.initdeadMs),
 };
 
+/**
+ * The fastest timings the failover section measures; its false-failover count says whether they are safe here.
+ * BENCH_FAILOVER_FASTEST=keepalive,warntime,deadtime,initdead (e.g. 50ms,200ms,300ms,1s) measures others.
+ */
+const FASTEST_SAFE: Timings = timingsFromEnv('BENCH_FAILOVER_FASTEST') ?? { keepalive: '50ms', warntime: '150ms', deadtime: '200ms', initdead: '1s' };
+
+function timingsFromEnv(name: string): Timings | undefined {
+  const raw = process.env[name];
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const [keepalive, warntime, deadtime, initdead, ...rest] = raw.split(',').map((item) => item.trim());
+  if (keepalive === undefined || warntime === undefined || deadtime === undefined || initdead === undefined || rest.length > 0) {
+    throw new Error(`${name} must be keepalive,warntime,deadtime,initdead (e.g. 50ms,150ms,200ms,1s), not ${JSON.stringify(raw)}`);
+  }
+  return { keepalive, warntime, deadtime, initdead };
+}
+
 const sections = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
 const wanted = (name: string): boolean => sections.length === 0 || sections.includes(name);
 const runs = Number(process.env.BENCH_RUNS ?? 20);
+const failoverRuns = Number(process.env.BENCH_RUNS ?? 10);
 const lossMinutes = Number(process.env.BENCH_LOSS_MINUTES ?? 10);
 
 function line(label: string, value: unknown): void {
@@ -45,6 +70,42 @@ async function main(): Promise<void> {
     line(`defaults, 2% loss on lan, both CPUs busy, ${seconds} s`, await falseFailovers(DEFAULTS, { lossPercent: 2, lossyLinks: [0], seconds }));
     line(`defaults, 2% loss on both links, both CPUs busy, ${seconds} s`, await falseFailovers(DEFAULTS, { lossPercent: 2, lossyLinks: [0, 1], seconds }));
   }
+  if (wanted('failover')) await failoverSection();
+}
+
+function listFromEnv<T extends string>(name: string, allowed: readonly T[]): T[] {
+  const raw = process.env[name];
+  if (raw === undefined || raw.trim() === '') return [...allowed];
+  const picked = raw.split(',').map((item) => item.trim()).filter((item) => item !== '');
+  const unknown = picked.filter((item) => !allowed.includes(item as T));
+  if (unknown.length > 0) throw new Error(`${name}: unknown ${unknown.join(', ')} (one of ${allowed.join(', ')})`);
+  return picked as T[];
+}
+
+async function failoverSection(): Promise<void> {
+  const sets: Record<string, TimingSet> = { default: { name: 'default', timings: DEFAULTS }, fastest: { name: 'fastest', timings: FASTEST_SAFE } };
+  const timingSets = listFromEnv('BENCH_FAILOVER_TIMINGS', Object.keys(sets)).map((name) => sets[name] as TimingSet);
+  const faults = listFromEnv<FaultKind>('BENCH_FAILOVER_FAULTS', FAULT_KINDS);
+  const started = Date.now();
+  const { summaries } = await failoverBench({
+    runs: failoverRuns,
+    timingSets,
+    faults,
+    progress: (text) => process.stderr.write(text + '\n'),
+    ...(process.env.BENCH_FAILOVER_LOGS ? { keepLogsDir: process.env.BENCH_FAILOVER_LOGS } : {}),
+    quietPercent: Number(process.env.BENCH_FAILOVER_QUIET_PERCENT ?? 25),
+    quietWaitMs: Number(process.env.BENCH_FAILOVER_QUIET_WAIT ?? 120) * 1000,
+  });
+  const describe = (set: TimingSet): string => `${set.name}: keepalive ${set.timings.keepalive}, warntime ${set.timings.warntime}, deadtime ${set.timings.deadtime}, initdead ${set.timings.initdead}`;
+  process.stdout.write(
+    `\nfailover (DESIGN §9): 3 nodes + client on one bridge, nginx on every node, group = the VIP; a new connection to the VIP every 20 ms, ` +
+      `200 ms budget; fault on n1 after 1.5 s of clean answers; ${failoverRuns} runs each, fresh lab per run; figures min/median/max; ` +
+      `runs: measured/attempted; false f/o: peer-dead of a node not faulted; busy: runs while other processes used >= ${process.env.BENCH_FAILOVER_QUIET_PERCENT ?? 25}% of a CPU\n` +
+      timingSets.map((set) => `  ${describe(set)}`).join('\n') + '\n\n',
+  );
+  process.stdout.write(formatTable(summaries) + '\n');
+  line(`failover: section time (s)`, String(Math.round((Date.now() - started) / 1000)));
+  process.stdout.write(`failover summary JSON: ${JSON.stringify(summaries)}\n`);
 }
 
 main().catch((error: unknown) => {

@@ -15,6 +15,9 @@
  *     intervals where two connected nodes held one VIP at once (split brain).
  *   - Faults and set-up: `startWebCluster`, `crashNode` / `rebootNode`, `killNginx`, `createSharedDisk` (ext4 on a
  *     loop device every node can mount), and status helpers (`runsOn`, `groupStatus`, `why`, `tandemCli`).
+ *   - `vipGroup` + `startNodeNginx` / `waitForNodeNginx`: the DESIGN §9 set-up, where nginx runs on every node
+ *     outside tandem and the group is the VIP alone (as keepalived and heartbeat are compared); used by the
+ *     failover benchmark.
  *
  * Network safety: everything runs inside the lab's namespaces and uses only the lab's documentation addresses
  * (192.0.2.0/24, 198.51.100.0/24, 2001:db8::/32); nothing is sent from the root namespace; the only processes
@@ -229,6 +232,68 @@ export function webGroup(lab: Lab, options: WebGroupOptions): GroupYaml {
 /** `webGroup` as a `groups:` item. */
 export function webGroupYaml(lab: Lab, options: WebGroupOptions): string {
   return groupYaml(webGroup(lab, options));
+}
+
+export interface VipGroupOptions {
+  /** Group name; the resource is `<name>-ip`. Default 'web'. */
+  readonly name?: string;
+  /** Nodes that may run it, most preferred first. */
+  readonly nodes: readonly string[];
+  /** Default DEFAULT_VIP. */
+  readonly vip?: string;
+  readonly prefix?: number;
+  readonly failback?: 'auto' | 'manual';
+  /** Monitor interval of the VIP; default '1s'. */
+  readonly monitorInterval?: string;
+}
+
+/**
+ * A group that is the VIP alone, on the lab's link 0 interface: the service (nginx) runs on every node outside
+ * the cluster manager (`startNodeNginx`), as keepalived and heartbeat anchors are usually set up. This is how
+ * DESIGN §9 measures failover, the same way for tandem and the tools it replaces.
+ */
+export function vipGroup(lab: Lab, options: VipGroupOptions): GroupYaml {
+  const name = options.name ?? 'web';
+  const vip = options.vip ?? DEFAULT_VIP;
+  assertLabAddress(vip);
+  const interfaces = new Set(options.nodes.map((node) => lab.ifname(node, 0)));
+  const [iface] = interfaces;
+  if (interfaces.size !== 1 || iface === undefined) throw new Error(`web harness: link 0 has different interface names on ${options.nodes.join(', ')}`);
+  return {
+    name,
+    nodes: options.nodes,
+    ...(options.failback !== undefined ? { failback: options.failback } : {}),
+    resources: [
+      {
+        id: webResourceIds(name).vip,
+        agent: 'ipaddr',
+        params: { address: vip, prefix: options.prefix ?? (vip.includes(':') ? 64 : 24), interface: iface },
+        monitor: { interval: options.monitorInterval ?? '1s', timeout: '5s' },
+      },
+    ],
+  };
+}
+
+/**
+ * Starts nginx on the node outside tandem (as the node's service manager would at boot), in its own PID namespace:
+ * `kill('SIGKILL')` on the returned process ends it, `SIGSTOP`/`SIGCONT` freeze and resume it. Use a config that
+ * listens on every address (the default of `writeNginxConfig`), so it answers on the VIP whenever the node holds it.
+ */
+export function startNodeNginx(lab: Lab, node: string, nginx: NginxConfig): LabProcess {
+  return lab.spawn(node, [...nginx.command], { name: `nginx-${nginx.name}` });
+}
+
+/** Waits until the node's nginx (started by `startNodeNginx`) accepts connections on its own link 0 address. */
+export async function waitForNodeNginx(lab: Lab, node: string, nginx: NginxConfig, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const address = lab.address(node, 0);
+  // A TCP connect from inside the node's namespace to its own address (bash's /dev/tcp): nothing leaves the node.
+  for (;;) {
+    const tried = await lab.exec(node, ['bash', '-c', `exec 3<>/dev/tcp/${address}/${nginx.port}`], { timeoutMs: 2000 });
+    if (tried.code === 0) return;
+    if (Date.now() > deadline) throw new Error(`web harness: nginx on ${node} does not accept connections on ${address}:${nginx.port} after ${timeoutMs} ms: ${tried.stderr.trim()}`);
+    await sleep(50);
+  }
 }
 
 // ---- cluster helpers ---------------------------------------------------------------------------------------
