@@ -54,6 +54,11 @@ export const GOSSIP_ROTATING = 4;
 /** Story entries kept per group for `tandem why`. */
 export const STORY_ENTRIES_MAX = 64;
 
+/** Longest a graceful leave waits for the groups to stop: every stop timeout in a row (after a monitor in flight), plus a little. */
+export function leaveDeadlineMs(groups: readonly GroupSpec[]): number {
+  return groups.reduce((sum, group) => sum + group.resources.reduce((inner, resource) => inner + resource.stopTimeoutMs + resource.monitorTimeoutMs, 0), 0) + 1000;
+}
+
 export type GroupAction =
   | RunOperation
   | Reannounce

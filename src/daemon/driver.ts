@@ -12,6 +12,7 @@
  */
 import type { ClusterConfig, KeyRing } from '../config/model.js';
 import { NodeCore, type NodeAction, type NodeInput } from '../core/node.js';
+import { leaveDeadlineMs } from '../core/groups.js';
 import type { AttributeEntry, GroupAdminRequest, GroupSpec, GroupsView, RunOperation } from '../core/group-types.js';
 import {
   type ClusterEvent,
@@ -100,11 +101,6 @@ export function groupSpecsOf(config: ClusterConfig): GroupSpec[] {
       announces: resource.agent.kind === 'ipaddr',
     })),
   }));
-}
-
-/** Longest a graceful leave waits for the groups to stop: every stop timeout in a row, plus a little. */
-export function leaveDeadlineMs(config: ClusterConfig): number {
-  return config.groups.reduce((sum, group) => sum + group.resources.reduce((inner, resource) => inner + resource.stopTimeoutMs + resource.monitorTimeoutMs, 0), 0) + 1000;
 }
 
 /** Links this node has an address on, in config order. */
@@ -233,7 +229,7 @@ export class Driver {
   async leave(reason: string): Promise<void> {
     if (this.closed) return;
     this.admin({ kind: 'stop-all', reason });
-    const deadlineMs = leaveDeadlineMs(this.config);
+    const deadlineMs = leaveDeadlineMs(groupSpecsOf(this.config));
     const stopped = await new Promise<boolean>((resolve) => {
       if (this.core.groupsStopped()) return resolve(true);
       const timer = setTimeout(() => resolve(false), deadlineMs);

@@ -22,6 +22,7 @@
  *   3. Bounded: CAPTURED_PACKETS_MAX captured packets, PAUSE_BUFFER_PACKETS_MAX datagrams queued for a paused node.
  */
 import { NodeCore, type NodeAction, type NodeInput, type NodeStepOutput } from '../core/node.js';
+import { leaveDeadlineMs } from '../core/groups.js';
 import type { AttributeEntry, GroupAdminRequest, GroupSpec, GroupsView, NodeReport, OperationOutcome, RunOperation } from '../core/group-types.js';
 import {
   instant,
@@ -1206,16 +1207,11 @@ export class World {
   }
 }
 
-/** The broken core for checker (c): after its first detected pause it never sends again, though it keeps running. */
-class SilentAfterPause implements SimCore {
-  private silent = false;
-  constructor(private readonly core: NodeCore) {}
+/** A deliberately broken core: the real NodeCore underneath, with `step` altered. */
+abstract class BrokenCore implements SimCore {
+  constructor(protected readonly core: NodeCore) {}
 
-  step(input: NodeInput): NodeStepOutput {
-    const output = this.core.step(input);
-    if (output.actions.some((a) => a.kind === 'emit' && a.event.kind === 'pause-detected')) this.silent = true;
-    return this.silent ? { ...output, actions: output.actions.filter((a) => a.kind !== 'send') } : output;
-  }
+  abstract step(input: NodeInput): NodeStepOutput;
 
   membershipView(): MembershipView {
     return this.core.membershipView();
@@ -1230,6 +1226,17 @@ class SilentAfterPause implements SimCore {
   }
 }
 
+/** The broken core for checker (c): after its first detected pause it never sends again, though it keeps running. */
+class SilentAfterPause extends BrokenCore {
+  private silent = false;
+
+  step(input: NodeInput): NodeStepOutput {
+    const output = this.core.step(input);
+    if (output.actions.some((a) => a.kind === 'emit' && a.event.kind === 'pause-detected')) this.silent = true;
+    return this.silent ? { ...output, actions: output.actions.filter((a) => a.kind !== 'send') } : output;
+  }
+}
+
 /** Operation ids the broken wrappers make up, far above the core's own. */
 const FAKE_OP_ID_BASE = 1_000_000_000;
 
@@ -1237,15 +1244,17 @@ const FAKE_OP_ID_BASE = 1_000_000_000;
  * The broken core for the safety checker: as soon as it has heard any peer, it starts every resource of every group
  * itself, without claims or grants (the real core below goes on as usual, unaware).
  */
-class StartEverywhere implements SimCore {
+class StartEverywhere extends BrokenCore {
   private started = false;
   private nextOpId = FAKE_OP_ID_BASE;
 
   constructor(
-    private readonly core: NodeCore,
+    core: NodeCore,
     private readonly self: NodeName,
     private readonly groups: readonly GroupSpec[],
-  ) {}
+  ) {
+    super(core);
+  }
 
   step(input: NodeInput): NodeStepOutput {
     // The results of its own starts go to the core too, which ignores operation ids it never issued.
@@ -1266,48 +1275,21 @@ class StartEverywhere implements SimCore {
     );
     return { ...output, actions: [...output.actions, ...starts] };
   }
-
-  membershipView(): MembershipView {
-    return this.core.membershipView();
-  }
-
-  groupsView(): GroupsView {
-    return this.core.groupsView();
-  }
-
-  groupsStopped(): boolean {
-    return this.core.groupsStopped();
-  }
 }
 
 /** The broken cores for liveness (never runs a start) and overlap (never runs a stop): the op is dropped unrun. */
-class DropOperations implements SimCore {
+class DropOperations extends BrokenCore {
   constructor(
-    private readonly core: NodeCore,
+    core: NodeCore,
     private readonly dropped: 'start' | 'stop',
-  ) {}
+  ) {
+    super(core);
+  }
 
   step(input: NodeInput): NodeStepOutput {
     const output = this.core.step(input);
     return { ...output, actions: output.actions.filter((a) => a.kind !== 'run-agent' || a.operation !== this.dropped) };
   }
-
-  membershipView(): MembershipView {
-    return this.core.membershipView();
-  }
-
-  groupsView(): GroupsView {
-    return this.core.groupsView();
-  }
-
-  groupsStopped(): boolean {
-    return this.core.groupsStopped();
-  }
-}
-
-/** Longest a graceful leave waits for the groups to stop (leaveDeadlineMs in src/daemon/driver.ts). */
-function leaveDeadlineMs(groups: readonly GroupSpec[]): number {
-  return groups.reduce((sum, group) => sum + group.resources.reduce((inner, resource) => inner + resource.stopTimeoutMs + resource.monitorTimeoutMs, 0), 0) + 1000;
 }
 
 function exponential(random: SeededRandom, meanMs: number): number {
