@@ -103,6 +103,10 @@ export interface RunFigures {
   readonly foreignCpuPercent: number;
   /** hang: SIGCONT → the end of the last overlap (the frozen node dropped the VIP). */
   readonly resumeToOverlapEndMs?: number;
+  /** hang: the group went back to the frozen node after it resumed (an extra handover; failback is manual). */
+  readonly returnedToFrozen?: boolean;
+  /** hang, when it went back: n2's VIP delete → n1's VIP add (kernel stamps), the extra handover's gap. */
+  readonly extraHandoverGapMs?: number;
   /** hang/failback: OK answers from the faulted (hang) or outgoing (failback) node after the new node first answered. */
   readonly staleAnswers?: number;
   /** failback: crash → first answer from n2 (the crash part of the run). */
@@ -235,6 +239,18 @@ async function setUp(lab: Lab, timings: Timings, failback: 'auto' | 'manual', st
   const prober = Prober.start(lab, 'client');
   await waitForCleanAnswers(prober, PRIMARY, CLEAN_BEFORE_FAULT_MS);
   return { lab, cluster, watcher, nginxConfig, nginx, prober };
+}
+
+/** Waits until exactly one node holds the VIP (per its kernel) and runs the group as every daemon agrees; returns it. */
+async function settleOnOneHolder(cluster: LabCluster, watcher: VipWatcher, timeoutMs: number): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const holders = watcher.holders(DEFAULT_VIP);
+    const [holder] = holders;
+    if (holders.length === 1 && holder !== undefined && (await runsOn(cluster, holder, NODES.filter((node) => node !== holder)))) return holder;
+    if (Date.now() > deadline) throw new Error(`after the freeze: VIP held by [${holders.join(', ')}], no single holder every daemon agrees on after ${timeoutMs} ms`);
+    await sleep(25);
+  }
 }
 
 /** Waits until `node` has answered every probe for `ms` in a row. */
@@ -383,6 +399,7 @@ async function oneRun(fault: FaultKind, set: TimingSet, run: number, keepLogsDir
     let faultAt = 0;
     let figures: Partial<RunFigures> = {};
     let windowFrom = 0;
+    let staleUntil = Infinity;
     const faulted = PRIMARY;
 
     if (fault === 'crash') {
@@ -414,12 +431,20 @@ async function oneRun(fault: FaultKind, set: TimingSet, run: number, keepLogsDir
       daemon.kill('SIGCONT');
       primaryNginx.kill('SIGCONT');
       await prober.waitForAnswerFrom(SUCCESSOR, faultAt, 15_000);
-      await watcher.waitForHolders([SUCCESSOR], DEFAULT_VIP, 15_000);
-      await cluster.waitFor('web runs on n2, as n1 and n3 agree', () => runsOn(cluster, SUCCESSOR, ['n1', 'n3']), 15_000);
+      // The frozen node yields when it runs again; with failback manual the group should stay on n2. Wait until one
+      // node holds the VIP and every daemon agrees, whichever it is: a return to n1 is a finding, not a broken run.
+      const holder = await settleOnOneHolder(cluster, watcher, 15_000);
       await sleep(1000); // stale neighbour entries would show as answers from n1 or failures here
       const overlaps = watcher.overlaps().intervals;
       const lastEnd = overlaps.reduce((end, interval) => Math.max(end, interval.toMs), -Infinity);
-      figures = { resumeToOverlapEndMs: Number.isFinite(lastEnd) ? Math.round(lastEnd - resumeAt) : 0 };
+      const readdedByN1 = watcher.events().find((event) => event.node === PRIMARY && event.kind === 'add' && event.wallMs > resumeAt);
+      const deletedByN2 = watcher.events().find((event) => event.node === SUCCESSOR && event.kind === 'delete' && event.wallMs > resumeAt);
+      figures = {
+        resumeToOverlapEndMs: Number.isFinite(lastEnd) ? Math.round(lastEnd - resumeAt) : 0,
+        returnedToFrozen: holder === PRIMARY,
+        ...(holder === PRIMARY && readdedByN1 !== undefined && deletedByN2 !== undefined ? { extraHandoverGapMs: Math.round((readdedByN1.wallMs - deletedByN2.wallMs) * 10) / 10 } : {}),
+      };
+      staleUntil = readdedByN1?.wallMs ?? Infinity;
     } else {
       // failback: crash n1, n2 serves, n1 reboots and takes its group back.
       faultAt = Date.now();
@@ -476,7 +501,7 @@ async function oneRun(fault: FaultKind, set: TimingSet, run: number, keepLogsDir
       foreignCpuPercent: foreignCpuPercent(load, cpuSnapshot()),
       ...figures,
       ...(fault === 'hang' && firstFromNew !== undefined
-        ? { staleAnswers: probes.filter((record) => record.ok && record.node === PRIMARY && record.sentAtWallMs > firstFromNew.sentAtWallMs).length }
+        ? { staleAnswers: probes.filter((record) => record.ok && record.node === PRIMARY && record.sentAtWallMs > firstFromNew.sentAtWallMs && record.sentAtWallMs < staleUntil).length }
         : {}),
       ...(handover !== undefined ? { phases: handover.phases, ...(handover.vipAbsentMs !== undefined ? { vipAbsentMs: handover.vipAbsentMs } : {}) } : {}),
     };
@@ -487,7 +512,43 @@ async function oneRun(fault: FaultKind, set: TimingSet, run: number, keepLogsDir
     throw error;
   } finally {
     await lab.teardown();
+    reapLeftovers(lab);
   }
+}
+
+/** Processes of a torn-down lab still alive: a harness leak (they would keep this process from exiting). */
+export const leftoverReports: string[] = [];
+
+/**
+ * After a lab's teardown nothing it started may live on. Finds this process's descendants whose command line names
+ * the lab's directory, reports them and SIGKILLs them (they are ours: started by the lab for this run).
+ */
+function reapLeftovers(lab: Lab): void {
+  const snapshot = cpuSnapshot();
+  const found: string[] = [];
+  for (const key of snapshot.own) {
+    const pid = Number(key.split(':')[0]);
+    if (pid === process.pid) continue;
+    let cmdline = '';
+    try {
+      cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
+    } catch {
+      continue;
+    }
+    if (!cmdline.includes(lab.dir)) continue;
+    found.push(`${pid} ${cmdline.slice(0, 160)}`);
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone meanwhile
+    }
+  }
+  if (found.length === 0) return;
+  // What the lab knew of them (a private field, read for this diagnosis only).
+  const tracked = [...((lab as unknown as { processes?: Set<LabProcess & { running?: boolean }> }).processes ?? [])].map(
+    (proc) => `${proc.node} ${proc.logFile.split('/').pop() ?? ''} pid ${proc.pid} init ${proc.initPid() ?? '?'} program ${proc.programPid() ?? '?'} running ${String(proc.running)}`,
+  );
+  leftoverReports.push(`${lab.prefix}: ${found.length} process(es) alive after teardown, killed: ${found.join(' | ')}; still tracked by the lab: ${tracked.join('; ') || 'none'}`);
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
@@ -541,6 +602,9 @@ export interface FaultSummary {
   readonly returnMs?: Stat;
   readonly failedAfterTakeover?: Stat;
   readonly vipAbsentMs?: Stat;
+  /** hang: runs where the group went back to the frozen node after it resumed. */
+  readonly returnedToFrozen?: number;
+  readonly extraHandoverGapMs?: Stat;
   /** stop/move/failback: the timeline of the run with the median outage, ms after the fault (failback: the reboot). */
   readonly medianRunPhases?: Readonly<Record<string, number>>;
   readonly target: string;
@@ -597,6 +661,8 @@ function summarize(
     ...optional('returnMs', stat(ok.map((result) => result.returnMs))),
     ...optional('failedAfterTakeover', stat(ok.map((result) => result.failedAfterTakeover))),
     ...optional('vipAbsentMs', stat(ok.map((result) => result.vipAbsentMs), 1)),
+    ...(fault === 'hang' ? { returnedToFrozen: ok.filter((result) => result.returnedToFrozen === true).length } : {}),
+    ...optional('extraHandoverGapMs', stat(ok.map((result) => result.extraHandoverGapMs), 1)),
     ...(medianRunPhases !== undefined ? { medianRunPhases } : {}),
     target: targetOf(fault, set.name),
   };
@@ -629,6 +695,9 @@ export function formatTable(summaries: readonly FaultSummary[]): string {
     const label = `${summary.timing} ${summary.fault}`;
     if (summary.fault === 'hang') {
       notes.push(`${label}: SIGCONT → overlap ended ${show(summary.resumeToOverlapEndMs, ' ms')}; answers from the frozen node after the takeover ${show(summary.staleAnswers)}`);
+      if ((summary.returnedToFrozen ?? 0) > 0) {
+        notes.push(`${label}: in ${summary.returnedToFrozen} run(s) the group went back to the frozen node after SIGCONT (n2 stopped it too; failback is manual), VIP on no node ${show(summary.extraHandoverGapMs, ' ms')} during that extra handover`);
+      }
     }
     if (summary.fault === 'failback') {
       notes.push(`${label}: outage column = switch gap (last answer from n2 → first from n1); crash → n2 ${show(summary.crashOutageMs, ' ms')}; reboot → n1 answers ${show(summary.returnMs, ' ms')}; answers from n2 after n1's first ${show(summary.staleAnswers)}`);
@@ -659,6 +728,7 @@ export async function failoverBench(options: FailoverBenchOptions): Promise<{ su
       let disturbed = 0;
       let falseBeforeFault = 0;
       for (let run = 1; run <= options.runs; run++) {
+        const leftoversBefore = leftoverReports.length;
         await waitForQuiet(options.quietPercent ?? QUIET_PERCENT, options.quietWaitMs ?? 120_000, progress);
         const started = Date.now();
         try {
@@ -667,6 +737,7 @@ export async function failoverBench(options: FailoverBenchOptions): Promise<{ su
           all.push(figures);
           const extra = [
             figures.resumeToOverlapEndMs !== undefined ? `resume→overlap end ${figures.resumeToOverlapEndMs} ms` : '',
+            figures.returnedToFrozen === true ? `WENT BACK TO n1 after SIGCONT (VIP on no node ${figures.extraHandoverGapMs ?? '?'} ms)` : '',
             figures.returnMs !== undefined ? `return ${figures.returnMs} ms, crash→n2 ${figures.crashOutageMs} ms` : '',
             figures.staleAnswers !== undefined ? `stale answers ${figures.staleAnswers}` : '',
             figures.failedAfterTakeover > 0 ? `failed after takeover ${figures.failedAfterTakeover}` : '',
@@ -688,6 +759,7 @@ export async function failoverBench(options: FailoverBenchOptions): Promise<{ su
           errors.push(message);
           progress(`failover ${set.name} ${fault} ${run}/${options.runs}: FAILED: ${message}`);
         }
+        for (const report of leftoverReports.slice(leftoversBefore)) progress(`failover: HARNESS LEAK: ${report}`);
       }
       summaries.push(summarize(fault, set, results, errors, { disturbed, falseBeforeFault, quietPercent: options.quietPercent ?? QUIET_PERCENT }));
     }

@@ -12,7 +12,7 @@
  */
 import { runCodecBench } from './codec-bench.js';
 import { detectionTime, falseFailovers, idleCost, type Timings } from './lab-bench.js';
-import { FAULT_KINDS, failoverBench, formatTable, type FaultKind, type TimingSet } from './failover-bench.js';
+import { FAULT_KINDS, failoverBench, formatTable, leftoverReports, type FaultKind, type TimingSet } from './failover-bench.js';
 import { DEFAULT_TIMINGS } from '../src/config/model.js';
 import { formatDuration } from '../src/lib/duration.js';
 
@@ -105,6 +105,10 @@ async function failoverSection(): Promise<void> {
   );
   process.stdout.write(formatTable(summaries) + '\n');
   line(`failover: section time (s)`, String(Math.round((Date.now() - started) / 1000)));
+  if (leftoverReports.length > 0) {
+    line('failover: labs that left processes after teardown (killed)', String(leftoverReports.length));
+    for (const report of leftoverReports) process.stdout.write(`  ${report}\n`);
+  }
   process.stdout.write(`failover summary JSON: ${JSON.stringify(summaries)}\n`);
 }
 

@@ -78,6 +78,7 @@ export interface MembershipFacts {
   readonly peers: readonly NodeName[];
   /** How long a peer may go unheard before it is declared dead: also how long a withdrawn grant may still be used. */
   readonly deadtimeMs: number;
+  readonly keepaliveMs: number;
 }
 
 type ResourceState = 'unknown' | 'stopped' | 'running' | 'failed';
@@ -139,6 +140,15 @@ interface PeerReport {
   readonly generation: number;
   readonly report: NodeReport;
   readonly groups: ReadonlyMap<string, GroupReport>;
+  /**
+   * The peer was declared dead or left since this report: it says what the peer held then, not now. A frozen
+   * peer's first datagram after its resume can repeat it (computed before the freeze, sent after), so only a
+   * newer report, or the same one still repeated two keepalives after the peer is back (a frozen node would have
+   * changed it by then), makes the peer's state known again.
+   */
+  stale: boolean;
+  /** When the peer, stale, was first seen alive again. */
+  backSince: Instant | undefined;
 }
 
 export class Groups {
@@ -192,7 +202,7 @@ export class Groups {
     const out = new Out();
     const known = this.reports.get(from);
     if (known === undefined || generation > known.generation || (generation === known.generation && report.rev > known.report.rev)) {
-      this.reports.set(from, { generation, report, groups: new Map(report.groups.map((group) => [group.name, group])) });
+      this.reports.set(from, { generation, report, groups: new Map(report.groups.map((group) => [group.name, group])), stale: false, backSince: undefined });
     }
     // Attributes merge whatever the order of arrival (last-writer-wins registers), so even an older report helps.
     let attributesChanged = false;
@@ -334,6 +344,18 @@ export class Groups {
 
   private decide(now: Instant, facts: MembershipFacts, out: Out): GroupStepOutput {
     this.deadtimeMs = facts.deadtimeMs;
+    for (const peer of facts.peers) {
+      const state = facts.peerState(peer);
+      const known = this.reports.get(peer);
+      if (known === undefined) continue;
+      if (state === 'dead' || state === 'left') {
+        known.stale = true;
+        known.backSince = undefined;
+      } else if (known.stale && isAlive(state)) {
+        if (known.backSince === undefined) known.backSince = now;
+        else if (now - known.backSince >= 2 * facts.keepaliveMs) known.stale = false;
+      }
+    }
     for (const group of this.groups.values()) {
       this.withdrawalPending(group, now, facts); // forgets a withdrawal that is over, so no wake-up is left behind
       this.applyCleanup(group, now, out, facts);
@@ -370,9 +392,9 @@ export class Groups {
       group: group.spec,
       own: this.groupReport(group),
       peerState: facts.peerState,
-      peerGroup: (node) => this.reports.get(node)?.groups.get(name),
+      peerGroup: (node) => this.fresh(node)?.groups.get(name),
       standby: (node) => this.attributes.get(standbyKey(node)) !== '',
-      leaving: (node) => (node === this.self ? this.leaving : this.reports.get(node)?.report.leaving ?? false),
+      leaving: (node) => (node === this.self ? this.leaving : this.fresh(node)?.report.leaving ?? false),
       pin: pin === '' ? undefined : nodeName(pin),
     });
     group.holders = placement.holders;
@@ -391,7 +413,7 @@ export class Groups {
     let epoch = 0;
     if (!holding && !group.claim && group.unclean === undefined) {
       const current = group.grant;
-      const report = current === '' ? undefined : this.reports.get(current)?.groups.get(name);
+      const report = current === '' ? undefined : this.fresh(current)?.groups.get(name);
       const stillClaims = report !== undefined && report.claim && report.claimEpoch === group.grantEpoch;
       if (current !== '' && isAlive(facts.peerState(current)) && report !== undefined && (stillClaims || HOLDING_PHASES.has(report.phase))) {
         grant = current;
@@ -399,7 +421,7 @@ export class Groups {
         epoch = report.claim ? report.claimEpoch : group.grantEpoch;
       } else {
         const target = group.target;
-        const targetReport = target === undefined || target === this.self ? undefined : this.reports.get(target)?.groups.get(name);
+        const targetReport = target === undefined || target === this.self ? undefined : this.fresh(target)?.groups.get(name);
         if (target !== undefined && targetReport?.claim === true && isAlive(facts.peerState(target))) {
           grant = target;
           epoch = targetReport.claimEpoch;
@@ -412,6 +434,12 @@ export class Groups {
       group.grant = grant;
       if (grant !== '') this.story(group, now, `${this.self} grants ${name} to ${grant}`, `${grant} claims it and is its target here; ${this.self} holds none of it`);
     }
+  }
+
+  /** A live peer's report, or undefined when it has not reported since it was last dead or left (see PeerReport). */
+  private fresh(peer: NodeName): PeerReport | undefined {
+    const known = this.reports.get(peer);
+    return known?.stale === true ? undefined : known;
   }
 
   /** Takes our grant back, remembering it when its holder may still be acting on it. */
@@ -458,7 +486,7 @@ export class Groups {
         waiting.push(`${peer} has not been heard since start-up (waiting up to initdead)`);
         continue;
       }
-      if (!this.reports.has(peer)) {
+      if (this.fresh(peer) === undefined) {
         waiting.push(`${peer} has not reported its groups yet`);
         continue;
       }

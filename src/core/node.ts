@@ -138,7 +138,7 @@ export class NodeCore {
 
   private facts(): MembershipFacts {
     const states = new Map(this.membership.view().peers.map((peer) => [peer.name, peer.state]));
-    return { peers: [...states.keys()], peerState: (node) => states.get(node), deadtimeMs: this.config.timings.deadtimeMs };
+    return { peers: [...states.keys()], peerState: (node) => states.get(node), deadtimeMs: this.config.timings.deadtimeMs, keepaliveMs: this.config.timings.keepaliveMs };
   }
 
   private attachReport(now: Instant, actions: NodeAction[], reportChanged: boolean): void {
