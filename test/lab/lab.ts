@@ -300,9 +300,13 @@ class SpawnedProcess implements LabProcess {
       // Until our process has exec'd into the PID-namespace unshare, its children are stage-1 helpers
       // (hostname, mount) in our own PID namespace: caching one of those as the init would make a later
       // kill miss the node's real processes. The init is the first child in a different PID namespace.
-      if (first !== undefined && pidNamespaceOf(first) !== undefined && pidNamespaceOf(first) !== pidNamespaceOf(this.pid)) {
+      // Each namespace is read once, and both must be known: a stage-1 helper exiting between two reads would
+      // otherwise compare `undefined` with our namespace and be cached as the init.
+      const childNs = first === undefined ? undefined : pidNamespaceOf(first);
+      const ownNs = pidNamespaceOf(this.pid);
+      if (first !== undefined && childNs !== undefined && ownNs !== undefined && childNs !== ownNs) {
         this.init = first;
-        this.pidNs = pidNamespaceOf(first);
+        this.pidNs = childNs;
       }
     }
     return this.init;
