@@ -7,6 +7,7 @@ import { nodeName } from '../core/types.js';
 import type { Clock } from '../lib/clock.js';
 import { suggest } from '../config/suggest.js';
 import type { Driver } from './driver.js';
+import { groupFacts } from './status.js';
 
 export type OperatorRequest =
   | { readonly kind: 'standby'; readonly node: string; readonly on: boolean }
@@ -61,14 +62,16 @@ export function parseOperatorRequest(body: unknown): OperatorRequest | string {
   }
 }
 
+/** A refusal for a name that is not there, with the closest known one. */
+function unknown(what: string, name: string, known: readonly string[]): CommandResult {
+  const close = suggest(name, known);
+  return { ok: false, message: `no ${what} named ${JSON.stringify(name)}${close ? ` (did you mean ${close}?)` : ''}; ${what}s: ${known.join(', ') || 'none'}` };
+}
+
 export function operatorCommand(driver: Driver, request: OperatorRequest): CommandResult {
   const config = driver.currentConfig;
   const nodes = config.nodes.map((node) => node.name as string);
   const groups = config.groups.map((group) => group.name);
-  const unknown = (what: string, name: string, known: readonly string[]): CommandResult => {
-    const close = suggest(name, known);
-    return { ok: false, message: `no ${what} named ${JSON.stringify(name)}${close ? ` (did you mean ${close}?)` : ''}; ${what}s: ${known.join(', ') || 'none'}` };
-  };
   switch (request.kind) {
     case 'standby':
       if (!nodes.includes(request.node)) return unknown('node', request.node, nodes);
@@ -98,21 +101,12 @@ export function operatorCommand(driver: Driver, request: OperatorRequest): Comma
 
 export function explainGroup(driver: Driver, group: string, clock: Clock): WhyReport | CommandResult {
   const view = driver.groups().groups.find((candidate) => candidate.name === group);
-  if (view === undefined) {
-    const known = driver.groups().groups.map((candidate) => candidate.name);
-    const close = suggest(group, known);
-    return { ok: false, message: `no group named ${JSON.stringify(group)}${close ? ` (did you mean ${close}?)` : ''}; groups: ${known.join(', ') || 'none'}` };
-  }
+  if (view === undefined) return unknown('group', group, driver.groups().groups.map((candidate) => candidate.name));
   const offset = clock.wallNow() - clock.monotonicNow();
   return {
     group,
     node: driver.self,
-    phase: view.phase,
-    target: view.target ?? null,
-    holders: view.holders,
-    pinnedTo: view.pinnedTo ?? null,
-    blockedBy: view.blockedBy ?? null,
-    failCounts: view.failCounts,
+    ...groupFacts(view),
     resources: view.resources,
     story: view.story.map((entry) => ({ wallTime: new Date(entry.at + offset).toISOString(), what: entry.what, why: entry.why })),
   };

@@ -1,7 +1,8 @@
 /**
  * Turns the driver's live views into the status report served by the API.
  */
-import type { StatusReport } from '../api/status-report.js';
+import type { GroupStatus, StatusReport } from '../api/status-report.js';
+import type { GroupView } from '../core/group-types.js';
 import { configDigest } from '../config/digest.js';
 import { linkName } from '../core/types.js';
 import type { Clock } from '../lib/clock.js';
@@ -76,12 +77,7 @@ export function buildStatus({ driver, clock, version, configFile }: StatusContex
     if (group.target === undefined) warnings.push(`${group.name} can run nowhere: see \`tandem why ${group.name}\``);
     return {
       name: group.name,
-      phase: group.phase,
-      target: group.target ?? null,
-      holders: group.holders,
-      pinnedTo: group.pinnedTo ?? null,
-      blockedBy: group.blockedBy ?? null,
-      failCounts: group.failCounts,
+      ...groupFacts(group),
       resources: group.resources.map((resource) => ({ ...resource, agent: driver.describeResource(resource.id) })),
     };
   });
@@ -108,5 +104,17 @@ export function buildStatus({ driver, clock, version, configFile }: StatusContex
       ...(event.group ? { group: event.group } : {}),
       reason: event.reason,
     })),
+  };
+}
+
+/** What status and `tandem why` both say of a group: its phase here, where it runs and why it waits. */
+export function groupFacts(group: GroupView): Pick<GroupStatus, 'target' | 'holders' | 'pinnedTo' | 'blockedBy' | 'failCounts'> & { readonly phase: GroupView['phase'] } {
+  return {
+    phase: group.phase,
+    target: group.target ?? null,
+    holders: group.holders,
+    pinnedTo: group.pinnedTo ?? null,
+    blockedBy: group.blockedBy ?? null,
+    failCounts: group.failCounts,
   };
 }

@@ -11,10 +11,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { labTest } from './lab.js';
 import { REPO_ROOT } from './cluster.js';
-import { nginxAvailable } from './web.js';
+import { requireNginx } from './web.js';
 
 labTest('npm run demo: a crash, a reboot and a move of web, as the client sees them; everything removed afterwards', async (t) => {
-  if (!nginxAvailable()) return t.skip('nginx is not installed (apt-get install nginx-light)');
+  requireNginx();
   const result = spawnSync(process.execPath, [join(REPO_ROOT, 'dist/test/lab/demo.js'), '--seconds', '14', '--script', 'k@4,r@8,m@11'], { encoding: 'utf8', timeout: 60_000 });
   const output = result.stdout + result.stderr;
   assert.equal(result.status, 0, output);

@@ -6,15 +6,17 @@
  */
 import assert from 'node:assert/strict';
 import { Lab, labTest } from './lab.js';
+import type { LabCluster } from './cluster.js';
 import { assertNoSplitBrain, report } from './web-checks.js';
 import {
   Prober,
+  type VipWatcher,
   analyzeProbes,
   crashNode,
   describeSegments,
   groupStatus,
   groupsYaml,
-  nginxAvailable,
+  requireNginx,
   runsOn,
   startWebCluster,
   tandemCli,
@@ -26,8 +28,9 @@ const NODES = ['n1', 'n2', 'n3'];
 /** Failed probes (20 ms apart) allowed around a planned handover: well under a crash's deadtime (500 ms = 25 probes). */
 const MAX_FAILED_HANDOVER = 20;
 
-labTest('crash of the primary (kill -9 of tandemd and nginx, both links down): the client is answered by another node, no split brain', async (t) => {
-  if (!nginxAvailable()) return t.skip('nginx is not installed (apt-get install nginx-light)');
+/** Three nodes and a client; web runs on n1 and the client has had answers from it for a little while. */
+async function webServedByN1(): Promise<{ lab: Lab; cluster: LabCluster; watcher: VipWatcher; prober: Prober; origin: number }> {
+  requireNginx();
   const lab = await Lab.create({ nodes: NODES, links: 2, clients: ['client'] });
   const nginx = writeNginxConfig(lab);
   const { cluster, watcher } = await startWebCluster(lab, { nodes: NODES, groups: groupsYaml(webGroup(lab, { nodes: NODES, nginx })) });
@@ -36,6 +39,11 @@ labTest('crash of the primary (kill -9 of tandemd and nginx, both links down): t
   const origin = Date.now();
   await prober.waitForAnswerFrom('n1', origin);
   await new Promise((resolve) => setTimeout(resolve, 300));
+  return { lab, cluster, watcher, prober, origin };
+}
+
+labTest('crash of the primary (kill -9 of tandemd and nginx, both links down): the client is answered by another node, no split brain', async (t) => {
+  const { lab, cluster, watcher, prober } = await webServedByN1();
 
   const fault = await crashNode(cluster, watcher, 'n1');
   await cluster.waitFor('web runs on n2, as n3 agrees', () => runsOn(cluster, 'n2', ['n3']), 15_000);
@@ -58,15 +66,7 @@ labTest('crash of the primary (kill -9 of tandemd and nginx, both links down): t
 }, { timeout: 90_000 });
 
 labTest('graceful stop of the primary, then `tandem move web n3`: short gaps, no split brain', async (t) => {
-  if (!nginxAvailable()) return t.skip('nginx is not installed (apt-get install nginx-light)');
-  const lab = await Lab.create({ nodes: NODES, links: 2, clients: ['client'] });
-  const nginx = writeNginxConfig(lab);
-  const { cluster, watcher } = await startWebCluster(lab, { nodes: NODES, groups: groupsYaml(webGroup(lab, { nodes: NODES, nginx })) });
-  await cluster.waitFor('web runs on n1, as everyone agrees', () => runsOn(cluster, 'n1', ['n2', 'n3']));
-  const prober = Prober.start(lab, 'client');
-  const origin = Date.now();
-  await prober.waitForAnswerFrom('n1', origin);
-  await new Promise((resolve) => setTimeout(resolve, 300));
+  const { lab, cluster, watcher, prober, origin } = await webServedByN1();
 
   // 1. SIGTERM: n1 stops nginx and the VIP, then leaves; n2 starts them.
   const stopAt = Date.now();

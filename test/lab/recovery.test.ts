@@ -17,7 +17,7 @@ import {
   groupsYaml,
   killNginx,
   processesIn,
-  nginxAvailable,
+  requireNginx,
   rebootNode,
   runsOn,
   startWebCluster,
@@ -40,7 +40,7 @@ async function clientNeighbour(lab: Lab, address: string): Promise<string | unde
 }
 
 labTest('nginx killed (master alone, then all): restarted in place (fail count 1), moved after migration_threshold kills, `tandem cleanup` clears the count', async (t) => {
-  if (!nginxAvailable()) return t.skip('nginx is not installed (apt-get install nginx-light)');
+  requireNginx();
   const lab = await Lab.create({ nodes: NODES, links: 2, clients: ['client'] });
   const nginx = writeNginxConfig(lab);
   const { cluster, watcher } = await startWebCluster(lab, { nodes: NODES, groups: groupsYaml(webGroup(lab, { nodes: NODES, nginx, migrationThreshold: 2, monitorInterval: '1s' })) });
@@ -104,7 +104,7 @@ labTest('nginx killed (master alone, then all): restarted in place (fail count 1
 }, { timeout: 90_000 });
 
 labTest('failback: auto returns its group to the rebooted preferred node (VIP re-announced), manual leaves its group where it is', async (t) => {
-  if (!nginxAvailable()) return t.skip('nginx is not installed (apt-get install nginx-light)');
+  requireNginx();
   const lab = await Lab.create({ nodes: NODES, links: 2, clients: ['client'] });
   // Two nginx on one node: each listens on its own VIP (so each VIP starts before its nginx).
   const auto = webGroup(lab, { name: 'auto', nodes: NODES, vip: DEFAULT_VIP, failback: 'auto', nginx: writeNginxConfig(lab, { name: 'auto', listen: DEFAULT_VIP }) });
@@ -149,7 +149,7 @@ labTest('failback: auto returns its group to the rebooted preferred node (VIP re
 }, { timeout: 90_000 });
 
 labTest('mutual takeover: two groups, each node primary for one; the survivor runs both, then each goes home', async (t) => {
-  if (!nginxAvailable()) return t.skip('nginx is not installed (apt-get install nginx-light)');
+  requireNginx();
   const nodes = ['n1', 'n2'];
   const lab = await Lab.create({ nodes, links: 2, clients: ['client'] });
   const a = webGroup(lab, { name: 'a', nodes: ['n1', 'n2'], vip: DEFAULT_VIP, failback: 'auto', nginx: writeNginxConfig(lab, { name: 'a', listen: DEFAULT_VIP }) });

@@ -18,7 +18,7 @@ import {
   groupStatus,
   groupsYaml,
   groupYaml,
-  nginxAvailable,
+  requireNginx,
   operations,
   processesIn,
   runsOn,
@@ -36,8 +36,8 @@ const OCF_ROOT = '/usr/lib/ocf/resource.d/heartbeat';
 const INIT_DIR = '/etc/init.d';
 
 labTest('VIP + ext4 on a shared disk + nginx serving from it: moves as one, in order; after a crash the client gets the file from the node that takes over', async (t) => {
-  if (!nginxAvailable()) return t.skip('nginx is not installed (apt-get install nginx-light)');
-  if (!sharedDiskAvailable()) return t.skip('needs mkfs.ext4, losetup and /dev/loop-control');
+  requireNginx();
+  if (!sharedDiskAvailable()) throw new Error('the shared-disk test needs mkfs.ext4, losetup and /dev/loop-control (e2fsprogs, util-linux; .ci/run installs them)');
   const lab = await Lab.create({ nodes: NODES, links: 2, clients: ['client'] });
   let disk: SharedDisk | undefined;
   try {
@@ -120,7 +120,7 @@ esac
 }
 
 labTest('real agents: OCF IPaddr2 and Dummy with an LSB script move on a crash; a hung LSB start is killed at its timeout and the group moves on', async (t) => {
-  if (!existsSync(join(OCF_ROOT, 'Dummy')) || !existsSync(join(OCF_ROOT, 'IPaddr2'))) return t.skip('resource-agents is not installed (ocf:heartbeat:Dummy, IPaddr2)');
+  if (!existsSync(join(OCF_ROOT, 'Dummy')) || !existsSync(join(OCF_ROOT, 'IPaddr2'))) throw new Error('resource-agents is not installed (ocf:heartbeat:Dummy, IPaddr2; .ci/run installs it)');
   const lab = await Lab.create({ nodes: NODES, links: 2, clients: ['client'] });
   // The LSB agent looks in /etc/init.d only: the scripts carry this lab's unique prefix and are removed in finally.
   const tag = lab.prefix.slice(4, -1);

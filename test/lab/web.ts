@@ -55,6 +55,11 @@ export function nginxAvailable(): boolean {
   return existsSync(NGINX);
 }
 
+/** The lab's web tests need nginx as much as they need `ip`: its absence is a broken machine, never a skip. */
+export function requireNginx(): void {
+  if (!nginxAvailable()) throw new Error(`${NGINX} is missing: apt-get install nginx-light (.ci/run installs it)`);
+}
+
 // ---- nginx -------------------------------------------------------------------------------------------------
 
 export interface NginxOptions {
