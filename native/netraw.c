@@ -1,6 +1,6 @@
 /*
- * netraw: the smallest native piece tandem needs, a raw link-layer (AF_PACKET) sender, and adding or removing
- * one interface address over rtnetlink.
+ * netraw: the smallest native piece tandem needs, a raw link-layer (AF_PACKET) sender, adding or removing
+ * one interface address over rtnetlink, and the two ioctls of the Linux watchdog API.
  *
  * Why native at all: Node.js has no AF_PACKET socket, and the alternative (`arping`) blocks one second per
  * packet and refuses to announce an address that is not configured yet (../shared/research/vrrp.md §B.4).
@@ -35,11 +35,18 @@
  *   addressAdd(ifname: string, address: string, prefix: number, timeoutMs: number): 'added' | 'exists'
  *   addressDelete(ifname: string, address: string, prefix: number, timeoutMs: number): 'deleted' | 'absent'
  *
+ *   watchdogSetTimeout(fd: number, seconds: number): number         ioctl(WDIOC_SETTIMEOUT): the timeout the driver set
+ *   watchdogKeepalive(fd: number): undefined                        ioctl(WDIOC_KEEPALIVE)
+ *
  * addressAdd is `ip addr add ADDR/PREFIX dev IF` + `brd +` (IPv4) or `nodad` (IPv6), scope global; EEXIST is
  * 'exists'. addressDelete is `ip addr del ADDR/PREFIX dev IF`; EADDRNOTAVAIL (no such address with that
  * prefix) is 'absent'. Any other kernel answer throws with the syscall "netlink RTM_NEWADDR" (or
  * RTM_DELADDR) and, when the kernel gave one, its extended-ack message; an unknown interface throws ENODEV
  * from if_nametoindex.
+ *
+ * The watchdog calls exist because Node.js has no ioctl: opening, writing and closing the device (including
+ * the magic close) stay in TypeScript (src/fencing/watchdog.ts); only the two ioctls live here. Both work on
+ * an fd the caller opened; on anything that is not a watchdog (a FIFO stand-in, /dev/null) they throw ENOTTY.
  */
 #ifndef NAPI_VERSION
 #define NAPI_VERSION 8
@@ -53,6 +60,7 @@
 #include <linux/if_packet.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
+#include <linux/watchdog.h>
 #include <net/ethernet.h>
 #include <net/if.h>
 #include <poll.h>
@@ -511,6 +519,43 @@ static napi_value address_delete(napi_env env, napi_callback_info info) {
   return address_change(env, info, false);
 }
 
+/* ---- the Linux watchdog API (Documentation/watchdog/watchdog-api.rst) ---- */
+
+/*
+ * WDIOC_SETTIMEOUT: the argument is in and out; drivers may round or clamp the requested seconds (to their
+ * hardware's granularity or range), and write back what they actually set, which is what the caller must
+ * plan with. The kernel also pings the watchdog as part of setting the timeout.
+ */
+static napi_value watchdog_set_timeout(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t fd = -1, seconds = 0;
+  if (argc < 2 || !get_int32(env, argv[0], &fd) || !get_int32(env, argv[1], &seconds) || fd < 0 || seconds < 1)
+    return fail_args(env, "watchdogSetTimeout(fd: number, seconds: number >= 1)");
+  int timeout = seconds;
+  int done;
+  do done = ioctl(fd, WDIOC_SETTIMEOUT, &timeout);
+  while (done < 0 && errno == EINTR);
+  if (done < 0) return fail(env, "ioctl(WDIOC_SETTIMEOUT)", errno);
+  napi_value result;
+  CHECK(napi_create_int32(env, timeout, &result));
+  return result;
+}
+
+static napi_value watchdog_keepalive(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t fd = -1;
+  if (argc < 1 || !get_int32(env, argv[0], &fd) || fd < 0) return fail_args(env, "watchdogKeepalive(fd: number)");
+  int done;
+  do done = ioctl(fd, WDIOC_KEEPALIVE, 0);
+  while (done < 0 && errno == EINTR);
+  if (done < 0) return fail(env, "ioctl(WDIOC_KEEPALIVE)", errno);
+  return NULL;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor properties[] = {
       {"interfaceInfo", NULL, interface_info, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -521,6 +566,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"close", NULL, close_fd, NULL, NULL, NULL, napi_enumerable, NULL},
       {"addressAdd", NULL, address_add, NULL, NULL, NULL, napi_enumerable, NULL},
       {"addressDelete", NULL, address_delete, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"watchdogSetTimeout", NULL, watchdog_set_timeout, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"watchdogKeepalive", NULL, watchdog_keepalive, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   CHECK(napi_define_properties(env, exports, sizeof properties / sizeof properties[0], properties));
   return exports;

@@ -1,7 +1,8 @@
 /**
  * Loads the native addon (`native/netraw.c`, built by node-gyp into `build/Release/netraw.node`) and gives it
- * a type. It does two things Node.js cannot: send raw link-layer frames (AF_PACKET: announcements), and add
- * or remove an interface address over rtnetlink (what `ip addr add|del` does, without spawning `ip`).
+ * a type. It does three things Node.js cannot: send raw link-layer frames (AF_PACKET: announcements), add
+ * or remove an interface address over rtnetlink (what `ip addr add|del` does, without spawning `ip`), and
+ * the two ioctls of the Linux watchdog API (set the timeout, keep alive; src/fencing/watchdog.ts).
  *
  * Invariants:
  *   1. Loading never throws: a missing or broken addon is a value (`{ ok: false, reason }`), so the caller
@@ -67,10 +68,38 @@ export interface Netraw {
    * interface). Throws like `addressAdd` (ENODEV for an unknown interface).
    */
   addressDelete(ifname: string, address: string, prefix: number, timeoutMs: number): 'deleted' | 'absent';
+  /*
+   * The two watchdog ioctls are always present on a loaded addon (`loadNetraw` checks NETRAW_FUNCTIONS); they
+   * are optional in the type only so that a hand-written fake of the network calls need not stub them. Their
+   * one user, src/fencing/watchdog.ts, checks for them.
+   */
+  /**
+   * ioctl(WDIOC_SETTIMEOUT) on an open watchdog device: asks for `seconds` (>= 1) and returns the timeout the
+   * driver actually set, which may differ (drivers round or clamp to what the hardware can do). Throws ENOTTY
+   * on a file that is not a watchdog (a FIFO stand-in, /dev/null), EOPNOTSUPP on a watchdog whose timeout is
+   * fixed, EINVAL on a value the driver refuses.
+   */
+  watchdogSetTimeout?(fd: number, seconds: number): number;
+  /**
+   * ioctl(WDIOC_KEEPALIVE) on an open watchdog device; throws ENOTTY on a file that is not a watchdog,
+   * EOPNOTSUPP on a watchdog that is only kept alive by writes.
+   */
+  watchdogKeepalive?(fd: number): void;
 }
 
 /** What the addon must export; an older build missing any of these is not loaded (rebuild it). */
-const NETRAW_FUNCTIONS = ['interfaceInfo', 'openSender', 'sendFrames', 'captureOpen', 'captureNext', 'close', 'addressAdd', 'addressDelete'] as const;
+const NETRAW_FUNCTIONS = [
+  'interfaceInfo',
+  'openSender',
+  'sendFrames',
+  'captureOpen',
+  'captureNext',
+  'close',
+  'addressAdd',
+  'addressDelete',
+  'watchdogSetTimeout',
+  'watchdogKeepalive',
+] as const;
 
 export type NetrawLoad = { readonly ok: true; readonly netraw: Netraw; readonly path: string } | { readonly ok: false; readonly reason: string };
 
