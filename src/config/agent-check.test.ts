@@ -35,6 +35,7 @@ function configWith(...resources: Array<[string, ResourceAgentConfig]>): Cluster
     runtimeDir: '/r',
     groups: [{ name: 'g', nodes: [nodeName('n1')], failback: 'manual', migrationThreshold: 1, failureTimeoutMs: 0, resources: resources.map(([id, agent]) => ({ id, agent, ...DEFAULT_RESOURCE_TIMINGS })) }],
     reconcile: DEFAULT_RECONCILE,
+    quorum: { votes: {}, noQuorum: 'stop', waitForAll: false },
   };
 }
 

@@ -95,6 +95,63 @@ export interface ReconcileConfig {
   readonly strayAddresses: StrayAddressPolicy;
 }
 
+/** What a partition without a majority of the votes does with its groups (see src/core/quorum.ts). */
+export type NoQuorumPolicy = 'stop' | 'freeze' | 'ignore';
+
+export interface QuorumConfig {
+  /** Votes per node (every node listed, the arbitrator included); 1 unless configured. */
+  readonly votes: Readonly<Record<string, number>>;
+  readonly noQuorum: NoQuorumPolicy;
+  /** The cluster becomes quorate for the first time only once every node has been seen at once. */
+  readonly waitForAll: boolean;
+}
+
+/** heartbeat's `ping` / `ping_group`: a group of addresses is reachable while any of them answers. */
+export interface PingTargetGroupConfig {
+  readonly name: string;
+  readonly addresses: readonly string[];
+}
+
+export interface PingConfig {
+  readonly groups: readonly PingTargetGroupConfig[];
+  readonly intervalMs: number;
+  /** A target unanswered this long is unreachable (heartbeat's deadping). */
+  readonly deadMs: number;
+}
+
+export interface FenceDeviceConfig {
+  readonly name: string;
+  /** A fence agent (`fence_*`, searched in the sbin directories) or an absolute path. */
+  readonly agent: string;
+  /** `key=value` lines for the agent (not `action`, `plug` or `port`: tandem writes those). */
+  readonly params: Readonly<Record<string, string>>;
+  /** Node name → plug (port) on this device; a node not listed uses its own name. */
+  readonly hostMap: Readonly<Record<string, string>>;
+  /** Nodes this device can fence. */
+  readonly nodes: readonly NodeName[];
+}
+
+export interface FencingConfig {
+  readonly devices: readonly FenceDeviceConfig[];
+  /** Node → levels, tried in order; each level is device names that must all succeed. */
+  readonly levels: Readonly<Record<string, readonly (readonly string[])[]>>;
+  readonly action: 'off' | 'reboot';
+  /** Per agent run. */
+  readonly timeoutMs: number;
+  /** Extra rounds through every level before a fencing counts as failed. */
+  readonly retries: number;
+  /** Head start of the preferred node in a fencing race (two nodes). */
+  readonly delayMs: number;
+  /** A failed fencing is tried again after this long, for as long as it is needed. */
+  readonly retryIntervalMs: number;
+}
+
+export interface WatchdogConfig {
+  /** `/dev/watchdog`, or a stand-in (a FIFO) in tests. */
+  readonly device: string;
+  readonly timeoutMs: number;
+}
+
 export interface ClusterConfig {
   /** Cluster name; carried in every message, so two clusters on one segment ignore each other. */
   readonly cluster: string;
@@ -110,6 +167,12 @@ export interface ClusterConfig {
   readonly runtimeDir: string;
   readonly groups: readonly GroupConfig[];
   readonly reconcile: ReconcileConfig;
+  readonly quorum: QuorumConfig;
+  /** A node of `nodes` that holds no groups and only backs one side of a split (`tandemd --arbitrator`). */
+  readonly arbitrator?: NodeName;
+  readonly ping?: PingConfig;
+  readonly fencing?: FencingConfig;
+  readonly watchdog?: WatchdogConfig;
 }
 
 /**
@@ -141,6 +204,17 @@ export const DEFAULT_RESOURCE_TIMINGS = { startTimeoutMs: 20_000, stopTimeoutMs:
 export const DEFAULT_GROUP_POLICY = { failback: 'manual' as Failback, migrationThreshold: 3, failureTimeoutMs: 600_000 } as const;
 /** Stray VIPs are removed (they would otherwise split the traffic); every removal is an event. */
 export const DEFAULT_RECONCILE: ReconcileConfig = { intervalMs: 5_000, strayAddresses: 'remove' };
+/**
+ * Split-brain protection defaults. no-quorum `stop` (a minority partition stops its groups; in a two-node cluster
+ * without a tie-breaker a tie falls back to heartbeat's behaviour, warned about). Ping: heartbeat's usual 1 s
+ * interval, unreachable after 3 missed answers (tandem's deadping). Fencing: `off` (a fenced node stays down until a
+ * person looks), Pacemaker's 20 s agent timeout, one retry round, a 5 s head start for the preferred node (longer
+ * than a fence agent's usual power-off, shorter than an outage anyone accepts), retried every 10 s while needed.
+ * Watchdog: 5 s (SBD's default), on /dev/watchdog.
+ */
+export const DEFAULT_PING = { intervalMs: 1000, deadMs: 3000 } as const;
+export const DEFAULT_FENCING = { action: 'off' as const, timeoutMs: 20_000, retries: 1, delayMs: 5000, retryIntervalMs: 10_000 } as const;
+export const DEFAULT_WATCHDOG = { device: '/dev/watchdog', timeoutMs: 5000 } as const;
 export const DEFAULT_LOGGING: LoggingConfig = { format: 'text', level: 'info' };
 
 /** A key used to authenticate messages; `id` travels in every message so receivers pick the right secret. */

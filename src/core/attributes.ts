@@ -23,6 +23,10 @@ export function pinKey(group: string): string {
 export function cleanupKey(group: string): string {
   return `cleanup/${group}`;
 }
+/** `<generation>|<summary>`: that generation of the node was fenced (the origin fenced it). */
+export function fencedKey(node: string): string {
+  return `fenced/${node}`;
+}
 
 function newer(a: AttributeEntry, b: AttributeEntry): boolean {
   return a.version !== b.version ? a.version > b.version : a.origin > b.origin;

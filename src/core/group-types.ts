@@ -5,6 +5,7 @@
  * A node's report travels inside its heartbeats, so state converges even when single datagrams are lost.
  */
 import type { Instant, NodeName } from './types.js';
+import type { PeerQuorumReport } from './quorum.js';
 
 export type AgentOperation = 'start' | 'stop' | 'monitor';
 
@@ -76,6 +77,8 @@ export interface NodeReport {
   readonly leaving: boolean;
   readonly groups: readonly GroupReport[];
   readonly attributes: readonly AttributeEntry[];
+  /** Membership and quorum as the sender sees them (absent from nodes of protocol version 2). */
+  readonly quorum?: PeerQuorumReport;
 }
 
 export type OperationOutcome = 'success' | 'not-running' | 'failed';
@@ -88,7 +91,9 @@ export type GroupAdminRequest =
   /** heartbeat's hb_takeover: pin every group this node may run to this node. */
   | { readonly kind: 'takeover' }
   /** Stop every group here and keep them stopped (graceful shutdown). */
-  | { readonly kind: 'stop-all'; readonly reason: string };
+  | { readonly kind: 'stop-all'; readonly reason: string }
+  /** The operator's `tandem fence NODE`: power the node off through its fence devices. */
+  | { readonly kind: 'fence'; readonly node: NodeName };
 
 export type GroupInput =
   | { readonly kind: 'agent-finished'; readonly now: Instant; readonly opId: number; readonly outcome: OperationOutcome; readonly detail: string }

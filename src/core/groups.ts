@@ -42,6 +42,7 @@ import {
   type AgentOperation,
 } from './group-types.js';
 import { isAlive, place } from './placement.js';
+import type { NoQuorumPolicy, PeerQuorumReport, QuorumStatus } from './quorum.js';
 import { type ClusterEvent, type ClusterEventKind, type Instant, type NodeName, type PeerState, nodeName } from './types.js';
 
 /** Phases in which a node may still begin a start of one of the group's resources. */
@@ -79,6 +80,16 @@ export interface MembershipFacts {
   /** How long a peer may go unheard before it is declared dead: also how long a withdrawn grant may still be used. */
   readonly deadtimeMs: number;
   readonly keepaliveMs: number;
+  /** Whether this node's partition may run groups (quorum.ts), and what to do when it may not. */
+  readonly quorum: { readonly status: QuorumStatus; readonly policy: NoQuorumPolicy; readonly reason: string };
+  /**
+   * Why a lost peer (dead, or left unclean) may still run what it held — it is not fenced yet, its watchdog may
+   * not have reset it yet — or undefined when it runs nothing. `certain`: only fencing or a watchdog proves it
+   * (a failed stop); otherwise a cluster without either assumes a node that lost quorum stopped its groups.
+   */
+  readonly peerSafe: (peer: NodeName, certain: boolean) => string | undefined;
+  /** Reachable ping targets of a node (its own measure, or its latest report); undefined = not measured. */
+  readonly pingScore: (node: NodeName) => number | undefined;
 }
 
 type ResourceState = 'unknown' | 'stopped' | 'running' | 'failed';
@@ -258,6 +269,8 @@ export class Groups {
         this.leaving = true;
         out.emit('leaving', now, { node: this.self, reason: `stopping every group: ${request.reason}` });
         break;
+      case 'fence':
+        break; // the node core's fencing half handles it
     }
     return this.decide(now, facts, out);
   }
@@ -340,6 +353,47 @@ export class Groups {
     return this.attributes.all();
   }
 
+  /** Something outside the groups changed in the report (its quorum section): receivers must take it as newer. */
+  newRevision(): void {
+    this.rev += 1;
+  }
+
+  attributeEntry(key: string): AttributeEntry | undefined {
+    return this.attributes.entry(key);
+  }
+
+  /** Writes a cluster attribute as this node; returns the action that persists the table. */
+  setAttribute(key: string, value: string): GroupAction {
+    this.attributes.set(key, value, this.self);
+    return { kind: 'persist-attributes', entries: this.attributes.all() };
+  }
+
+  /** The quorum section of a peer's latest fresh report; 'legacy' when its report has none (an older node). */
+  peerQuorum(peer: NodeName): PeerQuorumReport | 'legacy' | undefined {
+    const known = this.fresh(peer);
+    if (known === undefined) return undefined;
+    return known.report.quorum ?? 'legacy';
+  }
+
+  /** What a peer last said, even if it has been declared dead since: its last word on ping and on its groups. */
+  lastReport(peer: NodeName): { readonly generation: number; readonly report: NodeReport } | undefined {
+    return this.reports.get(peer);
+  }
+
+  /** Groups this node holds (any of their resources). */
+  heldCount(): number {
+    return [...this.groups.values()].filter((group) => this.holding(group)).length;
+  }
+
+  /** The peer may hold part of the group: its last report (however old) says so, it never reported, or we granted it. */
+  private mayHold(group: LocalGroup, peer: NodeName): boolean {
+    if (group.grant === peer || group.withdrawn?.from === peer) return true;
+    const known = this.reports.get(peer);
+    if (known === undefined) return true;
+    const report = known.groups.get(group.spec.name);
+    return report === undefined || HOLDING_PHASES.has(report.phase);
+  }
+
   // ---- decisions -------------------------------------------------------------------------------------------
 
   private decide(now: Instant, facts: MembershipFacts, out: Out): GroupStepOutput {
@@ -387,7 +441,7 @@ export class Groups {
   private placeGroup(group: LocalGroup, now: Instant, facts: MembershipFacts, out: Out): void {
     const name = group.spec.name;
     const pin = this.attributes.get(pinKey(name));
-    const placement = place({
+    let placement = place({
       self: this.self,
       group: group.spec,
       own: this.groupReport(group),
@@ -396,7 +450,11 @@ export class Groups {
       standby: (node) => this.attributes.get(standbyKey(node)) !== '',
       leaving: (node) => (node === this.self ? this.leaving : this.fresh(node)?.report.leaving ?? false),
       pin: pin === '' ? undefined : nodeName(pin),
+      pingScore: facts.pingScore,
     });
+    if (facts.quorum.status === 'lost' && facts.quorum.policy === 'stop') {
+      placement = { target: undefined, holders: placement.holders, reason: `this node has no quorum (${facts.quorum.reason}); no-quorum policy stop` };
+    }
     group.holders = placement.holders;
     if (placement.target !== group.target || placement.reason !== group.targetReason) {
       const changed = placement.target !== group.target;
@@ -477,8 +535,13 @@ export class Groups {
       const state = facts.peerState(peer);
       const report = this.reports.get(peer)?.groups.get(name);
       if (state === 'dead' || state === 'left') {
-        if (report?.phase === 'unclean' && !group.confirmedDown.has(peer)) {
-          waiting.push(`${peer} is ${state} but was unclean for ${name} (a stop failed there, it may still hold part of it); no fencing is configured, so ${name} stays stopped until an operator who has made sure ${peer} is down runs \`tandem cleanup ${name}\``);
+        if (group.confirmedDown.has(peer)) continue;
+        if (report?.phase === 'unclean') {
+          const unsafe = facts.peerSafe(peer, true);
+          if (unsafe !== undefined) waiting.push(`${peer} is ${state} but was unclean for ${name} (a stop failed there, it may still hold part of it): ${unsafe}; or an operator who has made sure ${peer} is down runs \`tandem cleanup ${name}\``);
+        } else if (state === 'dead' && this.mayHold(group, peer)) {
+          const unsafe = facts.peerSafe(peer, false);
+          if (unsafe !== undefined) waiting.push(`${peer} is dead and may still hold ${name}: ${unsafe}`);
         }
         continue;
       }
@@ -510,10 +573,13 @@ export class Groups {
     const wanted = !group.retiring && !group.yielding && group.target === this.self && group.unclean === undefined;
     // Claims and grants: only a node that is not yet entitled to the group needs them.
     if (!group.granted) {
-      const claim = wanted && !group.probing;
+      const claim = wanted && !group.probing && facts.quorum.status === 'quorate';
       if (claim && !group.claim) group.claimEpoch += 1;
       group.claim = claim;
       let blockedBy: string | undefined;
+      if (wanted && !group.probing && facts.quorum.status !== 'quorate') {
+        blockedBy = facts.quorum.status === 'pending' ? 'quorum is undecided: a tie waits for the ping targets to tell which side lost its network' : `no quorum (no-quorum policy ${facts.quorum.policy}: nothing new starts): ${facts.quorum.reason}`;
+      }
       if (group.claim) {
         // Claiming ends our own grant: take it back before anything else, so that the wait it may need applies.
         if (group.grant !== '') this.withdraw(group, now);

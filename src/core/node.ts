@@ -1,9 +1,10 @@
 /**
- * One node's whole core: membership and failure detection, plus the resource groups that ride on it. The daemon
- * and the simulator drive this, never the halves alone.
+ * One node's whole core: membership and failure detection, quorum and fencing decisions, plus the resource groups
+ * that ride on them. The daemon and the simulator drive this, never the halves alone.
  *
  * It routes inputs to the half they concern, tells the groups what membership learnt (peers' states, a peer back,
- * this node's own pause, a peer's report), and puts the node's current report into every heartbeat and leave
+ * this node's own pause, a peer's report) and whether this node's partition is quorate, decides whom to fence,
+ * and puts the node's current report (groups, attributes, and what it hears) into every heartbeat and leave
  * message. When the report changes it sends a heartbeat at once: a grant or a stop must not wait for the next
  * keepalive.
  *
@@ -11,34 +12,77 @@
  *   1. Membership's actions come first in a step (its `persist` stays the step's first action).
  *   2. Every heartbeat and leave message leaving this node carries the report as it is at the end of the step.
  *   3. Every input passes membership's clock check first, so a pause is noticed before anything else is decided.
+ *   4. The groups are always decided on the quorum of the same step's facts: quorum is recomputed whenever the
+ *      facts are built, and every change of it is an event.
  */
 import { Membership } from './membership.js';
 import { Groups, type GroupAction, type MembershipFacts } from './groups.js';
+import { fencedKey } from './attributes.js';
+import { Fencing, type FenceRecord, type FenceRequest } from './fencing.js';
+import { arbitratorVote, computeQuorum, defaultProtection, type PeerQuorumReport, type ProtectionSpec, type QuorumState } from './quorum.js';
 import type { AttributeEntry, GroupAdminRequest, GroupInput, GroupSpec, GroupsView, NodeReport } from './group-types.js';
-import type { CoreAction, CoreInput, Instant, MembershipConfig, MembershipView, NodeName, PeerState } from './types.js';
+import type { ClusterEvent, CoreAction, CoreInput, Instant, MembershipConfig, MembershipView, NodeName, PeerState } from './types.js';
 
 export type NodeInput =
   | CoreInput
   | GroupInput
   | { readonly kind: 'group-admin'; readonly now: Instant; readonly request: GroupAdminRequest }
-  | { readonly kind: 'groups-changed'; readonly now: Instant; readonly groups: readonly GroupSpec[] };
+  | { readonly kind: 'groups-changed'; readonly now: Instant; readonly groups: readonly GroupSpec[] }
+  | { readonly kind: 'protection-changed'; readonly now: Instant; readonly protection: ProtectionSpec }
+  /** This node's reachable ping targets changed (the ping prober measures; the core decides). */
+  | { readonly kind: 'ping-score'; readonly now: Instant; readonly score: number }
+  | { readonly kind: 'fence-finished'; readonly now: Instant; readonly requestId: number; readonly ok: boolean; readonly summary: string };
 
-export type NodeAction = CoreAction | GroupAction;
+export type NodeAction = CoreAction | GroupAction | FenceRequest;
 
 export interface NodeStepOutput {
   readonly actions: readonly NodeAction[];
   readonly wakeAt: Instant | undefined;
 }
 
+/** What `tandem status` shows about split-brain protection. */
+export interface ProtectionView {
+  readonly quorum: QuorumState;
+  readonly policy: ProtectionSpec['noQuorum'];
+  /** The strongest guarantee the configuration gives that a lost node runs nothing. */
+  readonly guarantee: 'fencing' | 'watchdog' | 'quorum' | 'none';
+  /** Standing warnings (split brain possible, and why). */
+  readonly warnings: readonly string[];
+  readonly pingScore: number | undefined;
+  readonly arbitratorVote: NodeName | '' | undefined;
+  readonly fencing: {
+    readonly history: readonly FenceRecord[];
+    readonly inFlight: readonly NodeName[];
+    readonly failing: readonly { node: NodeName; summary: string }[];
+    /** What the cluster knows fenced (attribute `fenced/<node>`), whoever fenced it. */
+    readonly fenced: readonly { node: NodeName; generation: number; by: string; summary: string }[];
+  };
+  /** The watchdog is fed only while this is true. */
+  readonly watchdogFed: boolean;
+  readonly watchdogReason: string;
+}
+
+type Take = (output: { actions: readonly NodeAction[]; reportChanged?: boolean; wakeAt: Instant | undefined }, from: 'membership' | 'groups') => void;
+
 export class NodeCore {
   private readonly membership: Membership;
   private readonly groups: Groups;
+  private readonly fencing: Fencing;
   private config: MembershipConfig;
+  private protection: ProtectionSpec;
   private readonly lastStates = new Map<NodeName, PeerState>();
   private membershipWakeAt: Instant | undefined;
   private groupsWakeAt: Instant | undefined;
+  private protectionWakeAt: Instant | undefined;
   private started = false;
   private left = false;
+  private quorum: QuorumState | undefined;
+  private tieSince: Instant | undefined;
+  private allSeen = false;
+  private pingScore: number | undefined;
+  private vote: NodeName | '' = '';
+  private lastQuorumKey = '';
+  private readonly pendingEvents: ClusterEvent[] = [];
 
   /**
    * @param reportFits whether a report fits in one datagram (the wire layer knows; the core does not count bytes).
@@ -48,10 +92,13 @@ export class NodeCore {
     groups: readonly GroupSpec[],
     attributes: readonly AttributeEntry[] = [],
     private readonly reportFits: (report: NodeReport) => boolean = () => true,
+    protection: ProtectionSpec = defaultProtection(config.nodes.map((node) => node.name)),
   ) {
     this.config = config;
+    this.protection = protection;
     this.membership = new Membership(config);
     this.groups = new Groups(config.self, groups, attributes);
+    this.fencing = new Fencing(config.self);
   }
 
   membershipView(): MembershipView {
@@ -67,10 +114,39 @@ export class NodeCore {
     return this.groups.allStopped();
   }
 
+  protectionView(now: Instant): ProtectionView {
+    const quorum = this.currentQuorum(now);
+    const feed = this.watchdogVerdict(now);
+    return {
+      quorum,
+      policy: this.protection.noQuorum,
+      guarantee: guaranteeOf(this.protection),
+      warnings: protectionWarnings(this.protection, quorum),
+      pingScore: this.pingScore,
+      arbitratorVote: this.protection.arbitrator === this.config.self ? this.vote : undefined,
+      fencing: { ...this.fencing.view(), fenced: this.fencedRecords() },
+      watchdogFed: feed.feed,
+      watchdogReason: feed.reason,
+    };
+  }
+
+  /**
+   * Whether the watchdog may be fed now: while the partition is not known to have lost quorum, or while this node
+   * holds nothing. A node that lost quorum and cannot stop its groups before the watchdog runs out is reset by it,
+   * which is what lets the others take its groups over once that time has passed (SBD's watchdog fencing).
+   */
+  watchdogVerdict(now: Instant): { feed: boolean; reason: string } {
+    if (!this.started) return { feed: true, reason: 'starting' };
+    const quorum = this.currentQuorum(now);
+    if (quorum.status !== 'lost') return { feed: true, reason: `quorum ${quorum.status}` };
+    if (this.groups.allStopped()) return { feed: true, reason: 'no quorum, but nothing runs here' };
+    return { feed: false, reason: `no quorum (${quorum.reason}) and groups still hold resources here: the watchdog resets this machine unless they stop first` };
+  }
+
   step(input: NodeInput): NodeStepOutput {
     const actions: NodeAction[] = [];
     let reportChanged = false;
-    const take = (output: { actions: readonly NodeAction[]; reportChanged?: boolean; wakeAt: Instant | undefined }, from: 'membership' | 'groups'): void => {
+    const take: Take = (output, from) => {
       actions.push(...output.actions);
       if (output.reportChanged === true) reportChanged = true;
       if (from === 'membership') this.membershipWakeAt = output.wakeAt;
@@ -79,49 +155,204 @@ export class NodeCore {
     // Whatever arrives, membership looks at the clock first: an agent result queued while this process was frozen
     // must meet a core that already knows it was paused (and has dropped its claims), never one that starts the
     // next resource on a stale grant.
-    if (input.kind === 'agent-finished' || input.kind === 'resource-lost' || input.kind === 'stray-found' || input.kind === 'group-admin' || input.kind === 'groups-changed') {
-      if (this.started && !this.left) this.membershipStep({ kind: 'timer-due', now: input.now }, take);
-    }
+    const membershipInput = input.kind === 'started' || input.kind === 'timer-due' || input.kind === 'message-received' || input.kind === 'admin-requested' || input.kind === 'config-changed';
+    if (!membershipInput && this.started && !this.left) this.membershipStep({ kind: 'timer-due', now: input.now }, take);
     switch (input.kind) {
       case 'agent-finished':
       case 'resource-lost':
       case 'stray-found':
-        if (this.started) take(this.groups.step(input, this.facts()), 'groups');
+        if (this.started) take(this.groups.step(input, this.facts(input.now)), 'groups');
         break;
       case 'group-admin':
-        if (this.started) take(this.groups.admin(input.now, input.request, this.facts()), 'groups');
+        if (input.request.kind === 'fence') {
+          this.fencing.requestByOperator(input.now, input.request.node, `requested by the operator on ${this.config.self}`);
+          this.pendingEvents.push({ kind: 'operator-request', at: input.now, node: this.config.self, reason: `fence ${input.request.node}` });
+        } else if (this.started) {
+          take(this.groups.admin(input.now, input.request, this.facts(input.now)), 'groups');
+        }
         break;
       case 'groups-changed':
-        if (this.started) take(this.groups.reconfigure(input.now, input.groups, this.facts()), 'groups');
+        if (this.started) take(this.groups.reconfigure(input.now, input.groups, this.facts(input.now)), 'groups');
+        break;
+      case 'protection-changed':
+        this.protection = input.protection;
+        if (this.started) take(this.groups.tick(input.now, this.facts(input.now)), 'groups');
+        break;
+      case 'ping-score':
+        if (input.score !== this.pingScore) {
+          this.pendingEvents.push({ kind: 'ping-changed', at: input.now, node: this.config.self, reason: `${this.config.self} reaches ${input.score} ping target(s)${this.pingScore === undefined ? '' : ` (was ${this.pingScore})`}` });
+          this.pingScore = input.score;
+          if (this.started) take(this.groups.tick(input.now, this.facts(input.now)), 'groups');
+        }
+        break;
+      case 'fence-finished':
+        this.fenceFinished(input, actions, take);
         break;
       default:
         this.membershipStep(input, take);
     }
-    if (this.started && !this.left) this.attachReport(input.now, actions, reportChanged);
-    return { actions, wakeAt: earliest(this.membershipWakeAt, this.groupsWakeAt) };
+    if (this.started && !this.left) {
+      this.protect(input.now, actions);
+      this.attachReport(input.now, actions, reportChanged);
+    }
+    actions.push(...this.pendingEvents.splice(0).map((event) => ({ kind: 'emit' as const, event })));
+    return { actions, wakeAt: earliest(earliest(this.membershipWakeAt, this.groupsWakeAt), this.protectionWakeAt) };
   }
 
-  private membershipStep(input: CoreInput, take: (output: { actions: readonly NodeAction[]; reportChanged?: boolean; wakeAt: Instant | undefined }, from: 'membership' | 'groups') => void): void {
+  private membershipStep(input: CoreInput, take: Take): void {
     if (input.kind === 'config-changed') this.config = input.config;
     const output = this.membership.step(input);
     take(output, 'membership');
     if (input.kind === 'started') this.started = true;
     if (!this.started) return;
     if (input.kind === 'admin-requested' && input.request.kind === 'leave') this.left = true;
-    const facts = this.facts();
     for (const action of output.actions) {
       if (action.kind === 'emit' && action.event.kind === 'pause-detected') {
         const gapMs = Number(action.event.data?.gapMs ?? 0);
-        take(this.groups.paused(input.now, gapMs, facts), 'groups');
+        take(this.groups.paused(input.now, gapMs, this.facts(input.now)), 'groups');
       }
     }
     // The report before the return: a peer back from the dead must be judged on what it says now, not on its last
     // report before it died.
     if (input.kind === 'message-received' && input.message.report !== undefined) {
-      take(this.groups.received(input.now, input.envelope.from, input.envelope.generation, input.message.report, facts), 'groups');
+      take(this.groups.received(input.now, input.envelope.from, input.envelope.generation, input.message.report, this.facts(input.now)), 'groups');
     }
+    const facts = this.facts(input.now);
     for (const peer of this.returnedPeers(facts)) take(this.groups.peerReturned(input.now, peer, facts), 'groups');
     take(this.groups.tick(input.now, facts), 'groups');
+  }
+
+  /** Fencing and the arbitrator's vote, after the step's other decisions. */
+  private protect(now: Instant, actions: NodeAction[]): void {
+    let wakeAt: Instant | undefined;
+    const quorum = this.currentQuorum(now);
+    if (this.protection.arbitrator === this.config.self) {
+      const view = this.membership.view();
+      const choice = arbitratorVote(this.vote, {
+        self: this.config.self,
+        spec: this.protection,
+        now,
+        peers: view.peers.map((peer) => peer.name),
+        peerState: (node) => view.peers.find((peer) => peer.name === node)?.state,
+        peerSince: (node) => view.peers.find((peer) => peer.name === node)?.since,
+        peerReport: (node) => this.groups.peerQuorum(node),
+        deadtimeMs: this.config.timings.deadtimeMs,
+        keepaliveMs: this.config.timings.keepaliveMs,
+      });
+      if (choice.vote !== this.vote) {
+        this.vote = choice.vote;
+        this.pendingEvents.push({ kind: 'arbitrator-vote', at: now, node: this.config.self, reason: `arbitrator ${this.config.self} ${choice.reason}` });
+      }
+      wakeAt = earliest(wakeAt, choice.wakeAt);
+    }
+    const fencing = this.protection.fencing;
+    if (fencing !== undefined) {
+      const view = this.membership.view();
+      const output = this.fencing.decide({
+        self: this.config.self,
+        spec: fencing,
+        order: this.protection.order,
+        arbitrator: this.protection.arbitrator,
+        now,
+        quorate: quorum.status === 'quorate',
+        race: quorum.tie === 'fencing',
+        partition: quorum.partition,
+        peers: view.peers
+          .filter((peer) => peer.name !== this.protection.arbitrator)
+          .map((peer) => {
+            const last = this.groups.lastReport(peer.name);
+            const fresh = this.groups.peerQuorum(peer.name) !== undefined;
+            const phases = last?.report.groups.map((group) => group.phase) ?? [];
+            const holding = phases.filter((phase) => phase !== 'stopped' && phase !== 'failed').length;
+            return {
+              node: peer.name,
+              alive: peer.state === 'up' || peer.state === 'late',
+              left: peer.state === 'left',
+              generation: peer.generation ?? last?.generation ?? 0,
+              mayHold: last === undefined || holding > 0,
+              unclean: fresh && phases.includes('unclean'),
+              held: holding,
+            };
+          }),
+        ownHeld: this.groups.heldCount(),
+        fencedGeneration: (node) => this.fencedGeneration(node),
+      });
+      for (const event of output.events) this.pendingEvents.push(event);
+      actions.push(...output.requests);
+      wakeAt = earliest(wakeAt, output.wakeAt);
+    }
+    if (quorum.tie === 'ping-pending' && this.tieSince !== undefined && this.protection.pingDeadMs !== undefined) {
+      wakeAt = earliest(wakeAt, (this.tieSince + this.protection.pingDeadMs) as Instant);
+    }
+    for (const deadline of this.watchdogDeadlines()) if (deadline > now) wakeAt = earliest(wakeAt, deadline);
+    this.protectionWakeAt = wakeAt;
+  }
+
+  private fenceFinished(input: Extract<NodeInput, { kind: 'fence-finished' }>, actions: NodeAction[], take: Take): void {
+    const result = this.fencing.finished(input.now, input.requestId, input.ok, input.summary);
+    if (result === undefined) return;
+    this.pendingEvents.push(result.event);
+    if (result.generation !== undefined) {
+      actions.push(this.groups.setAttribute(fencedKey(result.node), `${result.generation}|${input.summary}`.slice(0, 150)));
+    }
+    if (this.started) take(this.groups.tick(input.now, this.facts(input.now)), 'groups');
+  }
+
+  private fencedRecords(): { node: NodeName; generation: number; by: string; summary: string }[] {
+    return this.protection.order.flatMap((node) => {
+      const entry = this.groups.attributeEntry(fencedKey(node));
+      if (entry === undefined || entry.value === '') return [];
+      const [generation, ...summary] = entry.value.split('|');
+      return [{ node, generation: Number(generation), by: entry.origin, summary: summary.join('|') }];
+    });
+  }
+
+  private fencedGeneration(node: NodeName): number | undefined {
+    const entry = this.groups.attributeEntry(fencedKey(node));
+    if (entry === undefined || entry.value === '') return undefined;
+    const generation = Number(entry.value.split('|', 1)[0]);
+    return Number.isSafeInteger(generation) ? generation : undefined;
+  }
+
+  /** When each dead peer's watchdog has certainly reset it (see peerSafe). */
+  private watchdogDeadlines(): Instant[] {
+    const timeout = this.protection.watchdogTimeoutMs;
+    if (timeout === undefined) return [];
+    return this.membership
+      .view()
+      .peers.filter((peer) => peer.state === 'dead')
+      .map((peer) => (peer.since + this.watchdogWaitMs(timeout)) as Instant);
+  }
+
+  /**
+   * How long after declaring a peer dead its watchdog has certainly reset it: the peer stops feeding it once it
+   * knows it lost quorum — at most deadtime after we declared it dead (it stops counting us when it stops hearing
+   * us, or at once if it still hears that we dropped it), later by the ping wait of a tie — and the watchdog fires
+   * its timeout after the last feed. A keepalive of slack covers timer granularity.
+   */
+  private watchdogWaitMs(timeout: number): number {
+    return this.config.timings.deadtimeMs + (this.protection.pingDeadMs ?? 0) + timeout + this.config.timings.keepaliveMs;
+  }
+
+  /** See MembershipFacts.peerSafe. */
+  private peerSafe(peer: NodeName, now: Instant, certain: boolean): string | undefined {
+    const view = this.membership.view().peers.find((entry) => entry.name === peer);
+    if (view === undefined) return undefined;
+    const fenced = this.fencedGeneration(peer);
+    const generation = view.generation ?? this.groups.lastReport(peer)?.generation ?? 0;
+    if (fenced !== undefined && fenced >= generation) return undefined;
+    if (this.protection.fencing?.nodes.has(peer) === true) {
+      const failure = this.fencing.failureOf(peer);
+      return `it must be fenced first${failure !== undefined ? ` (${failure})` : ''}`;
+    }
+    const timeout = this.protection.watchdogTimeoutMs;
+    if (timeout !== undefined && view.state === 'dead') {
+      const left = view.since + this.watchdogWaitMs(timeout) - now;
+      if (left > 0) return `its watchdog has certainly reset it only ${Math.round(left)} ms from now (deadtime + watchdog timeout after it was declared dead)`;
+      return undefined;
+    }
+    if (certain || view.state === 'left') return 'neither fencing nor a watchdog is configured, so nothing proves it is down';
+    return undefined;
   }
 
   /** Peers that became `up` from `dead`, `left` or `unknown` since the last step. */
@@ -136,13 +367,83 @@ export class NodeCore {
     return returned;
   }
 
-  private facts(): MembershipFacts {
-    const states = new Map(this.membership.view().peers.map((peer) => [peer.name, peer.state]));
-    return { peers: [...states.keys()], peerState: (node) => states.get(node), deadtimeMs: this.config.timings.deadtimeMs, keepaliveMs: this.config.timings.keepaliveMs };
+  private currentQuorum(now: Instant): QuorumState {
+    const view = this.membership.view();
+    const states = new Map(view.peers.map((peer) => [peer.name, peer.state]));
+    const compute = (): QuorumState =>
+      computeQuorum({
+        self: this.config.self,
+        spec: this.protection,
+        now,
+        peers: [...states.keys()],
+        peerState: (node) => states.get(node),
+        peerReport: (node): PeerQuorumReport | 'legacy' | undefined => this.groups.peerQuorum(node),
+        lastPingScore: (node) => this.groups.lastReport(node)?.report.quorum?.pingScore,
+        ownPingScore: this.pingScore,
+        allSeen: this.allSeen,
+        tieSince: this.tieSince,
+      });
+    let quorum = compute();
+    if (quorum.votes * 2 === quorum.expected) {
+      if (this.tieSince === undefined) {
+        this.tieSince = now;
+        quorum = compute();
+      }
+    } else {
+      this.tieSince = undefined;
+    }
+    const voters = this.protection.order.filter((node) => node !== this.protection.arbitrator);
+    if (!this.allSeen && voters.every((node) => quorum.partition.includes(node))) {
+      this.allSeen = true;
+      quorum = compute();
+    }
+    const key = `${quorum.status}|${quorum.tie}|${quorum.votes}|${quorum.partition.join(',')}`;
+    if (key !== this.lastQuorumKey) {
+      const before = this.quorum?.status;
+      this.lastQuorumKey = key;
+      if (before !== quorum.status || this.quorum?.votes !== quorum.votes || this.quorum.tie !== quorum.tie) {
+        const kind = quorum.status === 'quorate' ? 'quorum-gained' : quorum.status === 'pending' ? 'quorum-pending' : 'quorum-lost';
+        this.pendingEvents.push({ kind, at: now, node: this.config.self, reason: `${this.config.self}: ${quorum.status === 'quorate' ? 'quorate' : quorum.status === 'pending' ? 'quorum undecided' : 'NO QUORUM'}: ${quorum.reason}` });
+      }
+    }
+    this.quorum = quorum;
+    return quorum;
   }
 
+  private facts(now: Instant): MembershipFacts {
+    const states = new Map(this.membership.view().peers.map((peer) => [peer.name, peer.state]));
+    const quorum = this.currentQuorum(now);
+    return {
+      peers: [...states.keys()],
+      peerState: (node) => states.get(node),
+      deadtimeMs: this.config.timings.deadtimeMs,
+      keepaliveMs: this.config.timings.keepaliveMs,
+      quorum: { status: quorum.status, policy: this.protection.noQuorum, reason: quorum.reason },
+      peerSafe: (peer, certain) => this.peerSafe(peer, now, certain),
+      pingScore: (node) => (node === this.config.self ? this.pingScore : this.groups.peerQuorum(node) === undefined ? undefined : this.groups.lastReport(node)?.report.quorum?.pingScore),
+    };
+  }
+
+  private quorumSection(now: Instant): PeerQuorumReport {
+    const alive = this.membership
+      .view()
+      .peers.filter((peer) => peer.state === 'up' || peer.state === 'late')
+      .map((peer) => peer.name);
+    return { alive, quorate: this.currentQuorum(now).status === 'quorate', pingScore: this.pingScore, vote: this.vote };
+  }
+
+  private lastSectionKey = '';
+
   private attachReport(now: Instant, actions: NodeAction[], reportChanged: boolean): void {
-    const report = this.groups.report(this.reportFits);
+    const quorum = this.quorumSection(now);
+    const sectionKey = JSON.stringify(quorum);
+    if (sectionKey !== this.lastSectionKey) {
+      this.lastSectionKey = sectionKey;
+      // Receivers keep only a report with a higher revision: a new quorum section must carry one.
+      this.groups.newRevision();
+      reportChanged = true;
+    }
+    const report: NodeReport = { ...this.groups.report((candidate) => this.reportFits({ ...candidate, quorum })), quorum };
     let sent = false;
     for (let i = 0; i < actions.length; i++) {
       const action = actions[i];
@@ -155,6 +456,32 @@ export class NodeCore {
       actions.push({ kind: 'send', link: 'all', message: { type: 'heartbeat', configDigest: this.config.configDigest, uptimeMs, report }, reason: 'report changed' });
     }
   }
+}
+
+/** The strongest guarantee a configuration gives that a lost node runs nothing. */
+export function guaranteeOf(spec: ProtectionSpec): ProtectionView['guarantee'] {
+  if (spec.fencing !== undefined) return 'fencing';
+  if (spec.watchdogTimeoutMs !== undefined && spec.noQuorum !== 'ignore') return 'watchdog';
+  if (spec.noQuorum !== 'ignore' && (spec.order.length > 2 || spec.arbitrator !== undefined || spec.pingDeadMs !== undefined)) return 'quorum';
+  return 'none';
+}
+
+/** Standing warnings about what the configuration cannot guarantee (start-up log and every `tandem status`). */
+export function protectionWarnings(spec: ProtectionSpec, quorum?: QuorumState): string[] {
+  const warnings: string[] = [];
+  const voters = spec.order.filter((node) => node !== spec.arbitrator);
+  if (spec.noQuorum === 'ignore') warnings.push('no-quorum policy is ignore: a partition can run a group on two nodes at once (split brain)');
+  else if (voters.length === 2 && spec.arbitrator === undefined && spec.fencing === undefined) {
+    warnings.push(
+      spec.pingDeadMs === undefined
+        ? 'two nodes without a tie-breaker (fencing, an arbitrator or ping targets): on a partition each side takes the groups over, as heartbeat does (split brain)'
+        : 'two nodes with ping targets only: the side that loses its targets gives up, but when both still reach them each side takes the groups over (split brain); add fencing or an arbitrator',
+    );
+  } else if (spec.fencing === undefined && spec.watchdogTimeoutMs === undefined) {
+    warnings.push('neither fencing nor a watchdog: a node cut off stops its groups when it notices it lost quorum, but nothing forces a frozen or hung node to; the others do not wait for it');
+  }
+  if (quorum?.splitBrainPossible === true && spec.noQuorum !== 'ignore' && !warnings.some((warning) => warning.includes('split brain'))) warnings.push(quorum.reason);
+  return warnings;
 }
 
 function earliest(a: Instant | undefined, b: Instant | undefined): Instant | undefined {

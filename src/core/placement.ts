@@ -7,7 +7,9 @@
  *
  * Rules, in order:
  *   1. A node is eligible when it is listed by the group, alive (itself, or a peer `up`/`late` that has reported),
- *      not in standby, not leaving, not unclean for the group, and below the group's migration threshold there.
+ *      not in standby, not leaving, not unclean for the group, below the group's migration threshold there, and
+ *      reaching as many ping targets as the best live node listed by the group (heartbeat's ipfail: a node that
+ *      lost its uplink hands its groups to one that has it).
  *   2. An operator's placement (`tandem move`, `tandem takeover`) wins when its node is eligible.
  *   3. With `failback: manual`, a group stays on the eligible node that holds it (heartbeat's auto_failback off).
  *   4. Otherwise the most preferred eligible node.
@@ -28,6 +30,8 @@ export interface PlacementFacts {
   readonly leaving: (node: NodeName) => boolean;
   /** The operator's placement, if any. */
   readonly pin: NodeName | undefined;
+  /** Reachable ping targets of a node; undefined = not measured (no ping targets, or an older node). */
+  readonly pingScore: (node: NodeName) => number | undefined;
 }
 
 export interface Placement {
@@ -42,6 +46,9 @@ const ACTIVE = new Set(['starting', 'running', 'recovering']);
 export function place(facts: PlacementFacts): Placement {
   const { group, self } = facts;
   const reportOf = (node: NodeName): GroupReport | undefined => (node === self ? facts.own : facts.peerGroup(node));
+  const alive = (node: NodeName): boolean => node === self || isAlive(facts.peerState(node));
+  const scores = group.nodes.filter(alive).map((node) => facts.pingScore(node)).filter((score): score is number => score !== undefined);
+  const bestScore = scores.length === 0 ? undefined : Math.max(...scores);
   const ineligibility = (node: NodeName): string | undefined => {
     if (!group.nodes.includes(node)) return 'not listed by the group';
     if (node !== self) {
@@ -54,6 +61,8 @@ export function place(facts: PlacementFacts): Placement {
     if (facts.leaving(node)) return 'leaving';
     if (report.phase === 'unclean') return 'unclean';
     if (report.failCount >= group.migrationThreshold) return `${report.failCount} failures (threshold ${group.migrationThreshold})`;
+    const score = facts.pingScore(node);
+    if (bestScore !== undefined && score !== undefined && score < bestScore) return `reaches ${score} ping target(s), another node reaches ${bestScore}`;
     return undefined;
   };
   const holders = group.nodes.filter((node) => {

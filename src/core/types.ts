@@ -116,7 +116,17 @@ export type ClusterEventKind =
   | 'stray-found'
   | 'stray-removed'
   | 'address-reannounced'
-  | 'operator-request';
+  | 'operator-request'
+  | 'quorum-gained'
+  | 'quorum-lost'
+  | 'quorum-pending'
+  | 'arbitrator-vote'
+  | 'ping-changed'
+  | 'fence-scheduled'
+  | 'fence-requested'
+  | 'fence-succeeded'
+  | 'fence-failed'
+  | 'fence-cancelled';
 
 /** Every state change is an event with a reason a person can read. */
 export interface ClusterEvent {

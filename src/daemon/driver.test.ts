@@ -31,6 +31,7 @@ function config(dir: string): ClusterConfig {
     stateDir: join(dir, 'state'),
     groups: [],
     reconcile: DEFAULT_RECONCILE,
+    quorum: { votes: {}, noQuorum: 'stop', waitForAll: false },
     runtimeDir: join(dir, 'run'),
   };
 }

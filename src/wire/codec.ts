@@ -24,7 +24,8 @@
  *                    since version 2: hasReport (u8, 0 or 1), then the report when 1 (report-codec.ts)
  *   leave            reason (u16 length, <= LEAVE_REASON_BYTES_MAX), since version 2: hasReport (u8), report
  *
- * Version 1 (no report section) is still decoded, so a node of the foundation release is heard, not dropped.
+ * Version 1 (no report section) is still decoded, so a node of the foundation release is heard, not dropped; version 2
+ * reports lack the quorum section that version 3 appends (report-codec.ts), and count as an older node's.
  *
  * Compatibility: a later protocol version may add message types and append fields to the end of a payload; it never
  * removes or moves a field. So a packet whose version is newer than ours is still decoded, bytes past the payload
@@ -51,7 +52,7 @@ import { encodeReport, readReport } from './report-codec.js';
 import type { NodeReport } from '../core/group-types.js';
 
 /** Version we send. */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 /** Oldest version we accept; a later version may add fields, never remove. */
 export const PROTOCOL_VERSION_MIN = 1;
 /** Largest datagram we send or accept: below a 1500-byte Ethernet MTU minus IPv6 and UDP headers, so no fragments. */
@@ -242,7 +243,7 @@ function readReportSection(reader: Reader, what: string, version: number): { rep
   if (has === undefined) return `${what} truncated before its report flag`;
   if (has === 0) return {};
   if (has !== 1) return `${what} report flag is ${has}`;
-  const report = readReport(reader);
+  const report = readReport(reader, version);
   return typeof report === 'string' ? report : { report };
 }
 

@@ -18,6 +18,11 @@
  *     value      u8 length + UTF-8 (0..ATTRIBUTE_TEXT_BYTES_MAX)
  *     version    f64      integer, >= 1
  *     origin     u8 length + UTF-8 (1..NAME_BYTES_MAX)
+ *   since protocol version 3, the quorum section:
+ *   qflags       u8       bit 0 = quorate, bit 1 = a ping score follows
+ *   pingScore    u16      only with bit 1
+ *   vote         u8 length + UTF-8 (0..NAME_BYTES_MAX; an arbitrator's vote, empty otherwise)
+ *   aliveCount   u8       then per peer the sender hears: u8 length + UTF-8 (1..NAME_BYTES_MAX)
  *
  * Invariants:
  *   1. `readReport` never throws: any problem is a sentence, and the whole packet is dropped as malformed.
@@ -25,11 +30,17 @@
  */
 import { assert } from '../lib/assert.js';
 import type { AttributeEntry, GroupPhase, GroupReport, NodeReport } from '../core/group-types.js';
+import type { PeerQuorumReport } from '../core/quorum.js';
+import { nodeName } from '../core/types.js';
 import type { Reader } from './byte-reader.js';
 
 export const PHASES: readonly GroupPhase[] = ['probing', 'stopped', 'failed', 'starting', 'running', 'recovering', 'stopping', 'unclean'];
 export const REPORT_NAME_BYTES_MAX = 64;
 export const ATTRIBUTE_TEXT_BYTES_MAX = 160;
+/** The first protocol version whose reports end with the quorum section. */
+export const VERSION_WITH_QUORUM = 3;
+const ALIVE_MAX = 255;
+const PING_SCORE_MAX = 0xffff;
 const U32_MAX = 0xffffffff;
 
 export function encodeReport(report: NodeReport): Buffer {
@@ -65,6 +76,14 @@ export function encodeReport(report: NodeReport): Buffer {
       text(entry.origin, 1, REPORT_NAME_BYTES_MAX, 'attribute origin'),
     );
   }
+  const quorum = report.quorum ?? { alive: [], quorate: false, pingScore: undefined, vote: '' };
+  assert(quorum.alive.length <= ALIVE_MAX, `${quorum.alive.length} alive peers, at most ${ALIVE_MAX}`);
+  const hasPing = quorum.pingScore !== undefined;
+  const qhead = Buffer.alloc(hasPing ? 3 : 1);
+  qhead[0] = (quorum.quorate ? 1 : 0) | (hasPing ? 2 : 0);
+  if (hasPing) qhead.writeUInt16BE(Math.min(Math.max(0, Math.floor(quorum.pingScore ?? 0)), PING_SCORE_MAX), 1);
+  parts.push(qhead, text(quorum.vote, 0, REPORT_NAME_BYTES_MAX, 'vote'), Buffer.from([quorum.alive.length]));
+  for (const peer of quorum.alive) parts.push(text(peer, 1, REPORT_NAME_BYTES_MAX, 'alive peer'));
   return Buffer.concat(parts);
 }
 
@@ -73,15 +92,21 @@ export function reportBytes(report: NodeReport): number {
   return encodeReport(report).length;
 }
 
-/** Bytes the report's fixed part and its group entries can take at most, for the config's size check. */
-export function groupsReportBytesMax(groupNames: readonly string[], longestNodeNameBytes: number): number {
-  return 7 + 2 + groupNames.reduce((sum, name) => sum + 1 + Buffer.byteLength(name, 'utf8') + 2 + 4 + 1 + longestNodeNameBytes + 8, 0);
+/**
+ * Bytes the report's fixed part, its group entries and its quorum section can take at most, for the config's
+ * size check (the attributes are gossiped in what is left).
+ */
+export function groupsReportBytesMax(groupNames: readonly string[], nodeNames: readonly string[]): number {
+  const sizes = nodeNames.map((node) => Buffer.byteLength(node, 'utf8'));
+  const longest = Math.max(0, ...sizes);
+  const quorum = 3 + 1 + longest + 1 + sizes.reduce((sum, size) => sum + 1 + size, 0);
+  return 7 + 2 + groupNames.reduce((sum, name) => sum + 1 + Buffer.byteLength(name, 'utf8') + 2 + 4 + 1 + longest + 8, 0) + quorum;
 }
 
 /** Room a report keeps for gossiped attributes: a few entries of typical size, beside every group. */
 export const ATTRIBUTE_GOSSIP_BYTES_MIN = 240;
 
-export function readReport(reader: Reader): NodeReport | string {
+export function readReport(reader: Reader, version: number): NodeReport | string {
   const rev = reader.u32();
   const flags = reader.u8();
   const groupCount = reader.u16();
@@ -124,7 +149,32 @@ export function readReport(reader: Reader): NodeReport | string {
     if (typeof origin === 'string') return origin;
     attributes.push({ key: key.value, value: value.value, version, origin: origin.value });
   }
-  return { rev, leaving: flags === 1, groups, attributes };
+  const base = { rev, leaving: flags === 1, groups, attributes };
+  if (version < VERSION_WITH_QUORUM) return base;
+  const quorum = readQuorum(reader);
+  return typeof quorum === 'string' ? quorum : { ...base, quorum };
+}
+
+function readQuorum(reader: Reader): PeerQuorumReport | string {
+  const flags = reader.u8();
+  if (flags === undefined) return 'report truncated before its quorum section';
+  if (flags > 3) return `quorum flags 0x${flags.toString(16)} unknown`;
+  let pingScore: number | undefined;
+  if ((flags & 2) !== 0) {
+    pingScore = reader.u16();
+    if (pingScore === undefined) return 'report truncated in its ping score';
+  }
+  const vote = reader.text('u8', 0, REPORT_NAME_BYTES_MAX, 'vote');
+  if (typeof vote === 'string') return vote;
+  const count = reader.u8();
+  if (count === undefined) return 'report truncated before its alive peers';
+  const alive = [];
+  for (let i = 0; i < count; i++) {
+    const peer = reader.text('u8', 1, REPORT_NAME_BYTES_MAX, 'alive peer');
+    if (typeof peer === 'string') return peer;
+    alive.push(nodeName(peer.value));
+  }
+  return { alive, quorate: (flags & 1) !== 0, pingScore, vote: vote.value };
 }
 
 function text(value: string, bytesMin: number, bytesMax: number, what: string): Buffer {

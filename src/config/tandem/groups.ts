@@ -134,12 +134,11 @@ export function checkGroups(sink: IssueSink, groups: readonly GroupDraft[], decl
  * is one datagram: the groups must fit, with room left for the gossiped attributes.
  */
 function checkReportSize(sink: IssueSink, groups: readonly GroupDraft[], declaredNodes: readonly string[]): void {
-  const longestNode = Math.max(0, ...declaredNodes.map((node) => Buffer.byteLength(node, 'utf8')));
   const names: string[] = [];
   for (const group of groups) {
     if (group.name === undefined) continue;
     names.push(group.name.value);
-    const bytes = groupsReportBytesMax(names, longestNode);
+    const bytes = groupsReportBytesMax(names, declaredNodes);
     if (bytes + ATTRIBUTE_GOSSIP_BYTES_MIN > REPORT_BYTES_BUDGET) {
       sink.error('TND_E_CONFIG_TOO_MANY_GROUPS', group.name.at, group.name.path, `group '${group.name.value}' is one group too many: the state of ${names.length} groups takes up to ${bytes} bytes, and with room for the cluster attributes it no longer fits in one heartbeat (${REPORT_BYTES_BUDGET} bytes); use fewer groups or shorter group and node names`);
       return;

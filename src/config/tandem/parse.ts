@@ -200,6 +200,7 @@ export function readTandemConfig(text: string, fileName: string): TandemConfigRe
     runtimeDir: runtimeDir?.value ?? DEFAULT_RUNTIME_DIR,
     groups: groups.map(buildGroup),
     reconcile,
+    quorum: { votes: {}, noQuorum: 'stop', waitForAll: false },
   };
   return { ...base, config, resources: resourceSites(groups) };
 }
