@@ -41,6 +41,8 @@ export interface FenceRecord {
 export interface FenceTargetFacts {
   readonly node: NodeName;
   readonly alive: boolean;
+  /** Declared dead (not merely unheard since start-up: that becomes dead after initdead). */
+  readonly dead: boolean;
   readonly left: boolean;
   readonly generation: number;
   /** The peer's last report (fresh or not) holds a group, is unclean, or it never reported. */
@@ -183,8 +185,8 @@ export class Fencing {
     if (!facts.quorate || fencer !== this.self || !facts.spec.nodes.has(peer.node)) return undefined;
     const fenced = facts.fencedGeneration(peer.node);
     if (fenced !== undefined && fenced >= peer.generation && !peer.alive) return undefined;
-    if (peer.left) return undefined;
-    if (peer.alive) return peer.unclean ? `${peer.node} reports a group unclean (a stop failed there)` : undefined;
+    if (peer.unclean) return `${peer.node} ${peer.left ? 'left with' : 'reports'} a group unclean (a stop failed there)`;
+    if (!peer.dead) return undefined;
     if (facts.race) return `${peer.node} is outside this node's half of a split (a tie broken by fencing)`;
     if (peer.mayHold) return `${peer.node} is lost and may still hold resources`;
     return undefined;

@@ -263,14 +263,17 @@ export class NodeCore {
             const last = this.groups.lastReport(peer.name);
             const fresh = this.groups.peerQuorum(peer.name) !== undefined;
             const phases = last?.report.groups.map((group) => group.phase) ?? [];
+            // A node that left with a failed stop still holds it: its last word counts, however old.
+            const unclean = phases.includes('unclean') && (fresh || peer.state === 'left');
             const holding = phases.filter((phase) => phase !== 'stopped' && phase !== 'failed').length;
             return {
               node: peer.name,
               alive: peer.state === 'up' || peer.state === 'late',
+              dead: peer.state === 'dead',
               left: peer.state === 'left',
               generation: peer.generation ?? last?.generation ?? 0,
               mayHold: last === undefined || holding > 0,
-              unclean: fresh && phases.includes('unclean'),
+              unclean,
               held: holding,
             };
           }),
@@ -320,7 +323,7 @@ export class NodeCore {
     if (timeout === undefined) return [];
     return this.membership
       .view()
-      .peers.filter((peer) => peer.state === 'dead')
+      .peers.filter((peer) => peer.state === 'dead' || peer.state === 'left')
       .map((peer) => (peer.since + this.watchdogWaitMs(timeout)) as Instant);
   }
 
@@ -346,7 +349,7 @@ export class NodeCore {
       return `it must be fenced first${failure !== undefined ? ` (${failure})` : ''}`;
     }
     const timeout = this.protection.watchdogTimeoutMs;
-    if (timeout !== undefined && view.state === 'dead') {
+    if (timeout !== undefined && (view.state === 'dead' || view.state === 'left')) {
       const left = view.since + this.watchdogWaitMs(timeout) - now;
       if (left > 0) return `its watchdog has certainly reset it only ${Math.round(left)} ms from now (deadtime + watchdog timeout after it was declared dead)`;
       return undefined;

@@ -4,6 +4,7 @@
  * which resource. The full simulator (src/sim) adds loss, delay, crashes and random faults; this stays readable.
  */
 import { NodeCore, type NodeAction, type NodeInput } from '../node.js';
+import { defaultProtection, type ProtectionSpec } from '../quorum.js';
 import type { GroupSpec, OperationOutcome, RunOperation } from '../group-types.js';
 import { instant, linkName, nodeName, type ClusterEvent, type Instant, type MembershipConfig, type Message, type NodeName } from '../types.js';
 
@@ -39,6 +40,10 @@ export class MiniCluster {
   /** Pairs that cannot hear each other: `${from}>${to}`. */
   readonly cut = new Set<string>();
   agentMs = 5;
+  /** How fencing a node goes: after `ms`, it succeeds (the target loses power) or fails. */
+  fenceBehaviour: { ms: number; ok: boolean } = { ms: 50, ok: true };
+  /** Fencings performed, in order: `${by}>${target}@${time}` (failed ones end with `!`). */
+  readonly fenced: string[] = [];
   private queue: Pending[] = [];
   private seq = 0;
   /** Longest time (ms) two live nodes both had a resource of one group running; checked by `assertSafe`. */
@@ -47,6 +52,7 @@ export class MiniCluster {
   constructor(
     private readonly names: readonly string[],
     private readonly groups: readonly GroupSpec[],
+    private readonly protection: ProtectionSpec = defaultProtection(names.map(nodeName)),
   ) {
     for (const name of names) this.nodes.set(nodeName(name), this.newNode(nodeName(name), 1));
   }
@@ -107,6 +113,19 @@ export class MiniCluster {
     const fresh = this.newNode(node.name, node.generation + 1);
     this.nodes.set(node.name, fresh);
     this.feed(fresh, { kind: 'started', now: instant(this.now), generation: fresh.generation });
+  }
+
+  /** Power loss (what a fence device does): the process and everything in the kernel are gone. */
+  powerOff(name: string): void {
+    const node = this.node(name);
+    node.alive = false;
+    node.wakeAt = undefined;
+    node.running.clear();
+  }
+
+  /** Feeds any input (ping scores, say) to a node now. */
+  input(name: string, input: NodeInput): void {
+    this.feed(this.node(name), input);
   }
 
   admin(name: string, input: Extract<NodeInput, { kind: 'group-admin' }>['request']): void {
@@ -176,6 +195,15 @@ export class MiniCluster {
         node.ops.push(action);
         this.runAgent(node, action);
         return;
+      case 'fence': {
+        const { ms, ok } = this.fenceBehaviour;
+        this.schedule(this.now + ms, () => {
+          this.fenced.push(`${node.name}>${action.node}@${this.now}${ok ? '' : '!'}`);
+          if (ok) this.powerOff(action.node);
+          this.feed(node, { kind: 'fence-finished', now: instant(this.now), requestId: action.requestId, ok, summary: ok ? 'powered off' : 'device unreachable' });
+        });
+        return;
+      }
       case 'persist':
       case 'persist-attributes':
       case 'reannounce':
@@ -211,7 +239,7 @@ export class MiniCluster {
   }
 
   private newNode(name: NodeName, generation: number): MiniNode {
-    return { name, core: new NodeCore(this.config(name), this.groups), alive: true, generation, wakeAt: undefined, running: new Map(), events: [], ops: [], seq: 0, frozenUntil: 0 };
+    return { name, core: new NodeCore(this.config(name), this.groups, [], undefined, this.protection), alive: true, generation, wakeAt: undefined, running: new Map(), events: [], ops: [], seq: 0, frozenUntil: 0 };
   }
 }
 
