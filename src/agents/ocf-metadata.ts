@@ -51,6 +51,30 @@ export function parseOcfMetadata(xml: string): OcfMetadataParse {
   }
 }
 
+export type OcfMetadataAttributesParse =
+  | { readonly ok: true; readonly metadata: OcfMetadata; readonly parameterAttributes: ReadonlyMap<string, ReadonlyMap<string, string>> }
+  | { readonly ok: false; readonly issue: AgentIssue };
+
+/**
+ * The same parse as `parseOcfMetadata`, plus every attribute of each `<parameter>` element by parameter name, for
+ * readers that need attributes OCF does not define: fence-agents mark renamed parameters with `obsoletes="old"` on
+ * the new name and `deprecated="1"` on the old one, and both carry `required="1"`.
+ */
+export function parseOcfMetadataWithAttributes(xml: string): OcfMetadataAttributesParse {
+  try {
+    const root = parseXml(xml);
+    const metadata = describeAgent(root);
+    const parameterAttributes = new Map<string, ReadonlyMap<string, string>>();
+    const parameters = (root.children.find((child) => child.name === 'parameters')?.children ?? []).filter((child) => child.name === 'parameter');
+    // describeAgent has checked that every <parameter> has a unique name=, so the map loses nothing.
+    for (const element of parameters) parameterAttributes.set(element.attributes.get('name') as string, element.attributes);
+    return { ok: true, metadata, parameterAttributes };
+  } catch (error) {
+    if (!(error instanceof MetadataSyntaxError)) throw error;
+    return { ok: false, issue: { code: 'TND_E_AGENT_METADATA', path: 'meta-data', message: error.message } };
+  }
+}
+
 /**
  * Checks a resource's parameters against the agent's meta-data: every `required="1"` parameter must be given
  * (with a non-empty value), and every given parameter must be declared (with a suggestion for a typo).

@@ -94,6 +94,8 @@ const REQUIRED_TOOLS = ['ip', 'unshare', 'setpriv', 'nft', 'hostname', 'mount', 
 const NAME_PATTERN = /^[a-z][a-z0-9]{0,11}$/;
 const LINK_NETS = ['192.0.2', '198.51.100'];
 const TABLE = 'tandem_lab';
+/** How long powerOff waits for the node's processes to exit after SIGKILL. */
+const POWER_OFF_WAIT_MS = 5000;
 
 /** The init run as pid 1 of every spawned PID namespace: forwards signals to the program and reaps orphans. */
 const INIT_SCRIPT = [
@@ -382,6 +384,7 @@ export class Lab implements AsyncDisposable {
   private readonly createdNamespaces: string[] = [];
   private partitionGroups: string[][] = [];
   private readonly lossRules = new Map<string, Map<number, number>>();
+  private readonly poweredOff = new Set<string>();
   private spawnCounter = 0;
   private dirCreated = false;
   private tornDown = false;
@@ -620,6 +623,49 @@ export class Lab implements AsyncDisposable {
   async linkUp(node: string, link: number): Promise<void> {
     this.checkLink(link);
     await check(['ip', '-n', this.bridgeNetns, 'link', 'set', this.bridgePort(node, link), 'up']);
+  }
+
+  /**
+   * Cuts the node's power, for the lab's power switch (test/lab/power-switch.ts): every link of the node goes down
+   * and every process the lab started on it (spawned or exec'd) is SIGKILLed with its whole PID namespace.
+   * Resolves once those processes have exited; throws if one is still alive after POWER_OFF_WAIT_MS, so a fence
+   * agent never reports a node off while something of it can still act. Processes started on the node afterwards
+   * are not prevented, and `powerOn` does not restart anything.
+   */
+  async powerOff(node: string): Promise<void> {
+    this.index(node);
+    this.poweredOff.add(node);
+    const links = Array.from({ length: this.links }, (_, link) => link);
+    await Promise.all(links.map((link) => this.linkDown(node, link)));
+    const victims = [...this.processes].filter((p) => p.node === node);
+    for (const p of victims) p.killAll();
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), POWER_OFF_WAIT_MS);
+    });
+    try {
+      const result = await Promise.race([Promise.all(victims.map((p) => p.exited)), timedOut]);
+      if (result === 'timeout') {
+        const left = victims.filter((p) => p.running).map((p) => p.pid);
+        throw new Error(`lab: powering off ${node}: process(es) ${left.join(', ')} still running after ${POWER_OFF_WAIT_MS} ms`);
+      }
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Brings every link of the node back up (also links taken down with linkDown); processes are not restarted. */
+  async powerOn(node: string): Promise<void> {
+    this.index(node);
+    const links = Array.from({ length: this.links }, (_, link) => link);
+    await Promise.all(links.map((link) => this.linkUp(node, link)));
+    this.poweredOff.delete(node);
+  }
+
+  /** Whether powerOff was the last power action on the node. */
+  isPoweredOff(node: string): boolean {
+    this.index(node);
+    return this.poweredOff.has(node);
   }
 
   /**
