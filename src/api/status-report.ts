@@ -44,6 +44,34 @@ export interface GroupStatus {
   readonly resources: readonly { readonly id: string; readonly agent: string; readonly state: string; readonly lastResult?: string }[];
 }
 
+/** Split-brain protection as the answering node sees it. */
+export interface QuorumStatusReport {
+  readonly status: 'quorate' | 'pending' | 'lost';
+  readonly votes: number;
+  readonly expected: number;
+  readonly needed: number;
+  readonly partition: readonly string[];
+  readonly reason: string;
+  readonly policy: 'stop' | 'freeze' | 'ignore';
+  /** The strongest guarantee the config gives that a lost node runs nothing. */
+  readonly guarantee: 'fencing' | 'watchdog' | 'quorum' | 'none';
+  readonly arbitrator: string | null;
+  /** The arbitrator's current vote (on the arbitrator itself). */
+  readonly arbitratorVote: string | null;
+  readonly pingScore: number | null;
+  readonly pingTargets: number | null;
+  readonly watchdog: { readonly configured: boolean; readonly fed: boolean; readonly detail: string };
+  readonly fencing: {
+    readonly configured: boolean;
+    readonly inFlight: readonly string[];
+    readonly failing: readonly { readonly node: string; readonly summary: string }[];
+    /** Fencings this node ran, oldest first. */
+    readonly history: readonly { readonly node: string; readonly wallTime: string; readonly ok: boolean; readonly by: string; readonly summary: string }[];
+    /** What the cluster knows fenced, whoever fenced it (until the node restarts). */
+    readonly fenced: readonly { readonly node: string; readonly generation: number; readonly by: string; readonly summary: string }[];
+  };
+}
+
 export interface StatusReport {
   readonly version: string;
   readonly cluster: string;
@@ -59,6 +87,7 @@ export interface StatusReport {
     readonly links: Readonly<Record<string, { sent: number; received: number; sendErrors: number; lastError?: string }>>;
   };
   readonly groups: readonly GroupStatus[];
+  readonly quorum: QuorumStatusReport;
   /** Nodes in standby (they run no group). */
   readonly standby: readonly string[];
   readonly warnings: readonly string[];

@@ -23,6 +23,28 @@ const report: StatusReport = {
   ],
   counters: { dropped: { ...Object.fromEntries(DROP_REASONS.map((reason) => [reason, 0])), 'bad-mac': 4 } as StatusReport['counters']['dropped'], links: {} },
   groups: [],
+  quorum: {
+    status: 'quorate',
+    votes: 2,
+    expected: 3,
+    needed: 2,
+    partition: ['n1', 'n2'],
+    reason: '2 of 3 votes (2 needed)',
+    policy: 'stop',
+    guarantee: 'fencing',
+    arbitrator: null,
+    arbitratorVote: null,
+    pingScore: 1,
+    pingTargets: 2,
+    watchdog: { configured: true, fed: true, detail: 'fed every 1666 ms' },
+    fencing: {
+      configured: true,
+      inFlight: [],
+      failing: [],
+      history: [{ node: 'n3', wallTime: '2026-11-23T12:03:49.300Z', ok: true, by: 'n1', summary: 'n3 fenced by lab (level 1, off) in 120 ms' }],
+      fenced: [{ node: 'n3', generation: 1, by: 'n1', summary: 'n3 fenced by lab (level 1, off) in 120 ms' }],
+    },
+  },
   standby: [],
   warnings: ['n2 runs a different cluster config (digests differ)'],
   events: [{ wallTime: '2026-11-23T12:03:49.100Z', kind: 'peer-dead', node: 'n3', reason: 'no heartbeat on lan for 512 ms (deadtime 500 ms)' }],
@@ -36,6 +58,8 @@ test('status text shows each node, its links, the reason of a dead node, drops, 
   assert.match(text, /^n3 +dead .*lan dead 512ms ago/m);
   assert.match(text, /└ no heartbeat on lan for 512 ms \(deadtime 500 ms\)/);
   assert.match(text, /dropped packets: bad-mac 4$/m);
+  assert.match(text, /^quorum: quorate, 2\/3 votes \(2 needed\), policy stop, protection: fencing; ping 1\/2; watchdog fed; fencing ready$/m);
+  assert.match(text, /fencing 12:03:49 n3 by n1: done \(n3 fenced by lab/);
   assert.match(text, /warning: n2 runs a different cluster config/);
   assert.match(text, /12:03:49 peer-dead n3: no heartbeat/);
   assert.ok(!text.includes('\x1b['), 'no escape codes off a terminal');

@@ -81,8 +81,12 @@ export function formatStatus(report: StatusReport, paint: Paint): string {
     }
     if (report.standby.length > 0) lines.push(paint.yellow(`standby: ${report.standby.join(', ')}`));
   }
-  const drops = Object.entries(report.counters.dropped).filter(([, count]) => count > 0);
   lines.push('');
+  lines.push(quorumLine(paint, report.quorum));
+  for (const record of report.quorum.fencing.history.slice(-3)) {
+    lines.push(paint.dim(`  fencing ${clockTime(record.wallTime)} ${record.node} by ${record.by}: ${record.ok ? 'done' : 'FAILED'} (${record.summary})`));
+  }
+  const drops = Object.entries(report.counters.dropped).filter(([, count]) => count > 0);
   lines.push(drops.length === 0 ? `dropped packets: none` : `dropped packets: ${drops.map(([reason, count]) => `${reason} ${count}`).join(', ')}`);
   for (const warning of report.warnings) lines.push(paint.yellow(`warning: ${warning}`));
   if (report.events.length > 0) {
@@ -93,6 +97,16 @@ export function formatStatus(report: StatusReport, paint: Paint): string {
     }
   }
   return lines.join('\n') + '\n';
+}
+
+function quorumLine(paint: Paint, quorum: StatusReport['quorum']): string {
+  const state = quorum.status === 'quorate' ? paint.green('quorate') : quorum.status === 'pending' ? paint.yellow('undecided') : paint.red('NO QUORUM');
+  const parts = [`quorum: ${state}, ${quorum.votes}/${quorum.expected} votes (${quorum.needed} needed), policy ${quorum.policy}, protection: ${quorum.guarantee}`];
+  if (quorum.arbitrator !== null) parts.push(`arbitrator ${quorum.arbitrator}${quorum.arbitratorVote !== null ? ` (backs ${quorum.arbitratorVote || 'nobody'})` : ''}`);
+  if (quorum.pingTargets !== null) parts.push(`ping ${quorum.pingScore ?? 0}/${quorum.pingTargets}`);
+  if (quorum.watchdog.configured) parts.push(`watchdog ${quorum.watchdog.fed ? 'fed' : paint.red('NOT FED')}`);
+  if (quorum.fencing.configured) parts.push(`fencing ${quorum.fencing.failing.length > 0 ? paint.red('FAILING') : quorum.fencing.inFlight.length > 0 ? 'in progress' : 'ready'}`);
+  return parts.join('; ');
 }
 
 export function phaseColour(paint: Paint, phase: string): string {

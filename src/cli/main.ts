@@ -29,6 +29,7 @@ Commands:
   move GROUP --clear      forget the operator's placement: GROUP follows its configured preference
   takeover                this node takes every group it may run (heartbeat's hb_takeover)
   cleanup GROUP           forget GROUP's failures everywhere; an unclean node probes it again
+  fence NODE              power NODE off through its fence devices (STONITH), from this node
   why GROUP               the story of GROUP on this node: every decision with its reason
   config check FILE       validate a config without touching the cluster; lists every issue
   version                 print the version
@@ -102,6 +103,9 @@ export async function runCli(argv: readonly string[], io: { out: (text: string) 
       case 'cleanup':
         if (rest.length !== 1) return usage(context, 'cleanup GROUP');
         return await command_(context, { kind: 'cleanup', group: rest[0] as string });
+      case 'fence':
+        if (rest.length !== 1) return usage(context, 'fence NODE');
+        return await command_(context, { kind: 'fence', node: rest[0] as string });
       case 'why':
         if (rest.length !== 1) return usage(context, 'why GROUP');
         return await why(context, rest[0] as string);

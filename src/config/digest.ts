@@ -4,20 +4,28 @@
  * Heartbeats carry it so that a node whose config differs from its peers' is shown as such.
  *
  * Invariants:
- *   1. Covers cluster, timings, links, nodes, groups (with their resources) and reconcile, with every default filled
- *      in; not logging, state_dir, runtime_dir or the key file path, which may legitimately differ between nodes.
- *      Secrets are never digested here.
- *   2. Independent of how the file was written: key order, list order of links, nodes and groups, comments, quoting,
- *      units (`2s` = `2000ms`) and IPv6 spelling do not change it.
+ *   1. Covers cluster, timings, links, nodes, groups (with their resources), reconcile and the split-brain protection
+ *      (quorum, arbitrator, ping, fencing, the watchdog timeout), with every default filled in; not logging, state_dir,
+ *      runtime_dir, the key file path or the watchdog device, which may legitimately differ between nodes.
+ *      Secrets are never digested here: nor the key file, nor the value of a fence device parameter whose name says
+ *      it is one (password, passwd, secret, token, key…); only that parameter's name is, since the digest travels in
+ *      every heartbeat and a short hash of a password invites guessing it offline.
+ *   2. Independent of how the file was written: key order, list order of links, nodes, groups, fence devices and ping
+ *      targets, a device's node list, comments, quoting, units (`2s` = `2000ms`), IPv6 spelling, ping group names and
+ *      defaults written out (`votes: { n1: 1 }`, a device's `nodes` or a node's `levels` spelt as the default) do not
+ *      change it.
  *   3. Any change to a value that must agree (an address, a port, a timing, a node added, a resource parameter)
- *      changes it — including the order of a group's nodes (its preference) and of its resources (start order).
+ *      changes it — including the order of a group's nodes (its preference) and of its resources (start order), and
+ *      the order of a node's fencing levels.
  */
 import { createHash } from 'node:crypto';
 import { canonicalAddress } from './address.js';
-import type { ClusterConfig, GroupConfig, ResourceAgentConfig, ResourceConfig } from './model.js';
+import type { ClusterConfig, FencingConfig, GroupConfig, PingConfig, ResourceAgentConfig, ResourceConfig } from './model.js';
 
 /** Version tag of the canonical form; bump it if the form changes, so old and new digests never collide. */
-const CANONICAL_FORM = 'tandem-config-digest-v2';
+const CANONICAL_FORM = 'tandem-config-digest-v3';
+/** Fence device parameters whose value is a secret (fence-agents' password, passwd, snmp_priv_passwd, …). */
+const SECRET_PARAM = /pass|secret|token|key|kg$/i;
 
 /** 16 hex characters (64 bits) of SHA-256 over the canonical form of `config`. */
 export function configDigest(config: ClusterConfig): string {
@@ -55,8 +63,44 @@ export function canonicalConfig(config: ClusterConfig): string {
     })),
     groups: byName(config.groups).map(canonicalGroup),
     reconcile: { intervalMs: config.reconcile.intervalMs, strayAddresses: config.reconcile.strayAddresses },
+    quorum: {
+      votes: Object.fromEntries(config.nodes.map((node) => [node.name, config.quorum.votes[node.name] ?? 1])),
+      noQuorum: config.quorum.noQuorum,
+      waitForAll: config.quorum.waitForAll,
+    },
+    arbitrator: config.arbitrator ?? null,
+    ping: config.ping === undefined ? null : canonicalPing(config.ping),
+    fencing: config.fencing === undefined ? null : canonicalFencing(config.fencing),
+    watchdog: config.watchdog === undefined ? null : { timeoutMs: config.watchdog.timeoutMs },
   };
   return stableJson(form);
+}
+
+/** A ping group is reachable while any of its addresses answers, so only the sets of addresses matter, not names. */
+function canonicalPing(ping: PingConfig): Json {
+  const groups = ping.groups.map((group) => [...new Set(group.addresses.map(canonicalAddress))].sort(compare));
+  return { groups: groups.sort((a, b) => compare(a.join(','), b.join(','))), intervalMs: ping.intervalMs, deadMs: ping.deadMs };
+}
+
+/** Levels keep their order (tried in turn); a device's nodes are a set; secret parameter values are left out. */
+function canonicalFencing(fencing: FencingConfig): Json {
+  return {
+    devices: [...fencing.devices]
+      .sort((a, b) => compare(a.name, b.name))
+      .map((device) => ({
+        name: device.name,
+        agent: device.agent,
+        params: Object.fromEntries(Object.entries(device.params).map(([name, value]) => [name, SECRET_PARAM.test(name) ? '(secret)' : value])),
+        hostMap: { ...device.hostMap },
+        nodes: [...device.nodes].sort(compare),
+      })),
+    levels: Object.fromEntries(Object.entries(fencing.levels).map(([node, levels]) => [node, levels.map((level) => [...level])])),
+    action: fencing.action,
+    timeoutMs: fencing.timeoutMs,
+    retries: fencing.retries,
+    delayMs: fencing.delayMs,
+    retryIntervalMs: fencing.retryIntervalMs,
+  };
 }
 
 /** Lists inside a group keep their order (invariant 3): nodes are a preference, resources a start order. */

@@ -58,8 +58,11 @@ test('a key file that is a directory is reported where key_file was written', as
   const file = join(dir, 'dirkeys.yaml');
   writeFileSync(file, `cluster: demo\nkey_file: ${dir}\nlinks: [{ name: lan, transport: udp-unicast }]\nnodes:\n  - { name: a, links: { lan: 192.0.2.1 } }\n  - { name: b, links: { lan: 192.0.2.2 } }\n`);
   const { issues } = await loadConfig(file);
-  assert.deepEqual(issues.map((i) => [i.code, i.line, i.column, i.path]), [['TND_E_KEYS_READ', 2, 11, 'key_file']]);
-  assert.match(issues[0]?.message ?? '', /not a regular file/);
+  assert.deepEqual(issues.map((i) => [i.code, i.line, i.column, i.path]), [
+    ['TND_W_CONFIG_NO_TIEBREAKER', 4, 1, 'nodes'],
+    ['TND_E_KEYS_READ', 2, 11, 'key_file'],
+  ]);
+  assert.match(issues[1]?.message ?? '', /not a regular file/);
 });
 
 test('the commented groups example in the shipped example is valid once uncommented', () => {
@@ -81,10 +84,11 @@ test('agents are checked only when asked for, and only once the config parses', 
   const file = join(dir, 'agents.yaml');
   writeFileSync(file, `${base}groups:\n  - { name: g, nodes: [a, b], resources: [{ id: r, agent: "lsb:absent" }] }\n`);
   const agents = { lsbInitDir: dir };
-  assert.deepEqual((await loadConfig(file)).issues, []);
+  const tieBreaker = ['TND_W_CONFIG_NO_TIEBREAKER', 4, 1, 'nodes'];
+  assert.deepEqual((await loadConfig(file)).issues.map((i) => [i.code, i.line, i.column, i.path]), [tieBreaker]);
   const checked = await loadConfig(file, { checkAgents: true, agents });
   assert.equal(checked.config, undefined);
-  assert.deepEqual(checked.issues.map((i) => [i.code, i.line, i.column, i.path]), [['TND_E_CONFIG_AGENT_MISSING', 8, 59, 'groups[0].resources[0].agent']]);
+  assert.deepEqual(checked.issues.map((i) => [i.code, i.line, i.column, i.path]), [tieBreaker, ['TND_E_CONFIG_AGENT_MISSING', 8, 59, 'groups[0].resources[0].agent']]);
 
   writeFileSync(file, `${base}groups:\n  - { name: g, nodes: [a, c], resources: [{ id: r, agent: "lsb:absent" }] }\n`);
   assert.deepEqual((await loadConfig(file, { checkAgents: true, agents })).issues.map((i) => i.code), ['TND_E_CONFIG_GROUP_UNKNOWN_NODE']);

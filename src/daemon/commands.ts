@@ -1,5 +1,5 @@
 /**
- * Operator commands (standby, online, move, takeover, cleanup) and `tandem why`, checked against the running
+ * Operator commands (standby, online, move, takeover, cleanup, fence) and `tandem why`, checked against the running
  * config before they reach the core: a typo gets a clear answer, never a silent no-op.
  */
 import type { GroupView } from '../core/group-types.js';
@@ -13,7 +13,8 @@ export type OperatorRequest =
   | { readonly kind: 'standby'; readonly node: string; readonly on: boolean }
   | { readonly kind: 'move'; readonly group: string; readonly node: string | null }
   | { readonly kind: 'cleanup'; readonly group: string }
-  | { readonly kind: 'takeover' };
+  | { readonly kind: 'takeover' }
+  | { readonly kind: 'fence'; readonly node: string };
 
 export interface CommandResult {
   readonly ok: boolean;
@@ -57,8 +58,13 @@ export function parseOperatorRequest(body: unknown): OperatorRequest | string {
     }
     case 'takeover':
       return { kind: 'takeover' };
+    case 'fence': {
+      const node = text('node');
+      if (node === undefined) return "fence needs 'node' (string)";
+      return { kind: 'fence', node };
+    }
     default:
-      return `unknown command kind ${JSON.stringify(record.kind)}: standby, move, cleanup or takeover`;
+      return `unknown command kind ${JSON.stringify(record.kind)}: standby, move, cleanup, takeover or fence`;
   }
 }
 
@@ -95,6 +101,13 @@ export function operatorCommand(driver: Driver, request: OperatorRequest): Comma
       if (mine.length === 0) return { ok: false, message: `no group may run on ${driver.self}` };
       driver.admin({ kind: 'takeover' });
       return { ok: true, message: `${driver.self} takes over ${mine.join(', ')}` };
+    }
+    case 'fence': {
+      if (!nodes.includes(request.node)) return unknown('node', request.node, nodes);
+      if (request.node === driver.self) return { ok: false, message: `${driver.self} cannot fence itself: run \`tandem fence ${request.node}\` on another node` };
+      if (config.fencing === undefined) return { ok: false, message: 'no fencing is configured (the fencing: section of the config)' };
+      driver.admin({ kind: 'fence', node: nodeName(request.node) });
+      return { ok: true, message: `fencing ${request.node} (${config.fencing.action}); \`tandem status\` shows the result, \`tandem events --follow\` follows it` };
     }
   }
 }

@@ -9,6 +9,9 @@
  *   3. One timer at a time, armed for the core's `wakeAt`.
  *   4. Every `run-agent` action gets exactly one `agent-finished` input back, whatever the agent does.
  *   5. A graceful leave stops every group before the leave message goes out, so peers may start them at once.
+ *   6. Every `fence` action gets exactly one `fence-finished` input back, whatever the fence devices do.
+ *   7. The watchdog (when configured) is fed from this loop only, and only while the core says so: a frozen, hung
+ *      or crashed daemon stops feeding it. It is disarmed (magic close) only on a clean leave with nothing held.
  */
 import type { ClusterConfig, KeyRing } from '../config/model.js';
 import { NodeCore, type NodeAction, type NodeInput } from '../core/node.js';
@@ -36,6 +39,13 @@ import { ReceiveGuard } from '../wire/receive-guard.js';
 import { configDigest } from '../config/digest.js';
 import { ATTRIBUTES_FILE, MEMBERSHIP_FILE, PEER_GENERATIONS_FILE, type StateStore } from './state-store.js';
 import { ResourceRunner, type AgentBuilder } from './resource-runner.js';
+import { protectionSpec } from '../config/protection.js';
+import { protectionWarnings, type ProtectionView } from '../core/node.js';
+import type { FenceRequest } from '../core/fencing.js';
+import { fenceNode, type FenceOutcome, type FencePlan } from '../fencing/fencer.js';
+import { Watchdog } from '../fencing/watchdog.js';
+import { PingProber, type PingScore } from './ping-prober.js';
+import { fencePlanFor } from './fence-plan.js';
 import { findingInputs, reconcileAddresses, type ListAddresses } from './reconciler.js';
 
 /** How many times a leave announcement is sent on each link: one lost datagram must not cost a deadtime. */
@@ -44,7 +54,9 @@ export const LEAVE_REPEATS = 3;
 const WARNING_EVENTS: ReadonlySet<string> = new Set([
   'peer-dead', 'link-dead', 'config-mismatch', 'link-jitter-high', 'pause-detected',
   'group-blocked', 'group-failed', 'group-recovering', 'group-yielded', 'resource-failed', 'stray-found', 'stray-removed',
+  'quorum-lost', 'quorum-pending', 'fence-scheduled', 'fence-requested', 'ping-changed',
 ]);
+const ERROR_EVENTS: ReadonlySet<string> = new Set(['group-unclean', 'fence-failed']);
 
 export interface LinkEndpoint {
   readonly link: LinkName;
@@ -65,6 +77,12 @@ export interface DriverOptions {
   readonly buildAgent: AgentBuilder;
   /** Lists an interface's addresses for reconciliation; undefined disables reconciliation. */
   readonly listAddresses?: ListAddresses;
+  /** Runs a fencing; the daemon's is `fenceNode` with the real fence agents, tests may give their own. */
+  readonly fence?: (node: NodeName, plan: FencePlan) => Promise<FenceOutcome>;
+  /** Opens the watchdog device; the daemon's is `Watchdog.open`. */
+  readonly openWatchdog?: (path: string, timeoutMs: number) => Pick<Watchdog, 'feed' | 'close' | 'effectiveTimeoutMs'>;
+  /** Measures the ping targets; the daemon's is `PingProber` with the system `ping`. */
+  readonly startPing?: (config: NonNullable<ClusterConfig['ping']>, onScore: (score: PingScore) => void) => { stop(): Promise<void> };
 }
 
 export interface LinkCounters {
@@ -83,8 +101,9 @@ export function membershipConfigOf(config: ClusterConfig, self: NodeName): Membe
   };
 }
 
-/** The core's view of the configured groups. */
-export function groupSpecsOf(config: ClusterConfig): GroupSpec[] {
+/** The core's view of the configured groups (none for the arbitrator, which runs no resources). */
+export function groupSpecsOf(config: ClusterConfig, self?: NodeName): GroupSpec[] {
+  if (self !== undefined && config.arbitrator === self) return [];
   return config.groups.map((group) => ({
     name: group.name,
     nodes: group.nodes,
@@ -130,6 +149,10 @@ export class Driver {
   private closed = false;
   private readonly persistedGenerations = new Map<NodeName, number>();
   private armedFor: number | undefined;
+  private watchdog: Pick<Watchdog, 'feed' | 'close' | 'effectiveTimeoutMs'> | undefined;
+  private watchdogTimer: NodeJS.Timeout | undefined;
+  private watchdogStarved: string | undefined;
+  private ping: { stop(): Promise<void> } | undefined;
 
   private constructor(
     private readonly options: DriverOptions,
@@ -141,7 +164,13 @@ export class Driver {
     this.startedAtWallMs = options.clock.wallNow();
     this.knownNodes = new Set(this.config.nodes.map((node) => node.name));
     const attributes = options.store.readJson<AttributeEntry[]>(ATTRIBUTES_FILE) ?? [];
-    this.core = new NodeCore(membershipConfigOf(this.config, options.self), groupSpecsOf(this.config), attributes, (report) => reportBytes(report) <= REPORT_BYTES_BUDGET);
+    this.core = new NodeCore(
+      membershipConfigOf(this.config, options.self),
+      groupSpecsOf(this.config, options.self),
+      attributes,
+      (report) => reportBytes(report) <= REPORT_BYTES_BUDGET,
+      protectionSpec(this.config),
+    );
     this.runner = new ResourceRunner(options.buildAgent);
     this.runner.configure(this.config);
     const seeds = options.store.readJson<Record<string, number>>(PEER_GENERATIONS_FILE) ?? {};
@@ -156,12 +185,16 @@ export class Driver {
     const driver = new Driver(options, options.store.nextGeneration());
     try {
       for (const link of localLinks(options.config, options.self)) await driver.openLink(link);
+      // Before anything runs: a configured watchdog that cannot be opened would make the peers' wait a lie.
+      driver.openWatchdog();
     } catch (error) {
       await driver.closeTransports();
       throw error;
     }
+    for (const warning of protectionWarnings(protectionSpec(options.config))) options.logger.log('warn', `split-brain protection: ${warning}`);
     driver.feed({ kind: 'started', now: options.clock.monotonicNow(), generation: driver.generation });
     driver.armReconcile();
+    driver.startPing();
     return driver;
   }
 
@@ -179,6 +212,16 @@ export class Driver {
 
   groups(): GroupsView {
     return this.core.groupsView();
+  }
+
+  protection(): ProtectionView {
+    return this.core.protectionView(this.options.clock.monotonicNow());
+  }
+
+  /** Why the watchdog is not being fed right now, or undefined (fed, or no watchdog). */
+  get watchdogStatus(): { configured: boolean; fed: boolean; detail: string } {
+    if (this.watchdog === undefined) return { configured: false, fed: false, detail: 'no watchdog configured' };
+    return this.watchdogStarved === undefined ? { configured: true, fed: true, detail: `fed every ${this.watchdogIntervalMs()} ms (timeout ${this.watchdog.effectiveTimeoutMs} ms)` } : { configured: true, fed: false, detail: this.watchdogStarved };
   }
 
   describeResource(resourceId: string): string {
@@ -216,8 +259,14 @@ export class Driver {
     }
     this.feed({ kind: 'config-changed', now: this.options.clock.monotonicNow(), config: membershipConfigOf(config, this.self) });
     this.runner.configure(config);
-    this.feed({ kind: 'groups-changed', now: this.options.clock.monotonicNow(), groups: groupSpecsOf(config) });
+    this.feed({ kind: 'groups-changed', now: this.options.clock.monotonicNow(), groups: groupSpecsOf(config, this.self) });
+    this.feed({ kind: 'protection-changed', now: this.options.clock.monotonicNow(), protection: protectionSpec(config) });
     this.armReconcile();
+    if (JSON.stringify(before.ping) !== JSON.stringify(config.ping)) {
+      await this.ping?.stop();
+      this.ping = undefined;
+      this.startPing();
+    }
     return { reopened };
   }
 
@@ -229,7 +278,7 @@ export class Driver {
   async leave(reason: string): Promise<void> {
     if (this.closed) return;
     this.admin({ kind: 'stop-all', reason });
-    const deadlineMs = leaveDeadlineMs(groupSpecsOf(this.config));
+    const deadlineMs = leaveDeadlineMs(groupSpecsOf(this.config, this.self));
     const stopped = await new Promise<boolean>((resolve) => {
       if (this.core.groupsStopped()) return resolve(true);
       const timer = setTimeout(() => resolve(false), deadlineMs);
@@ -250,7 +299,61 @@ export class Driver {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     if (this.reconcileTimer) clearInterval(this.reconcileTimer);
+    if (this.watchdogTimer) clearInterval(this.watchdogTimer);
+    if (this.watchdog !== undefined) {
+      // Disarm only when nothing is held: a node that goes away holding resources must be reset by its watchdog,
+      // which is what the peers wait for before taking them over.
+      const clean = this.core.groupsStopped();
+      this.watchdog.close(clean);
+      if (!clean) this.options.logger.log('error', 'closing with resources still held: the watchdog stays armed and resets this machine');
+    }
+    await this.ping?.stop();
     await this.closeTransports();
+  }
+
+  private openWatchdog(): void {
+    const config = this.config.watchdog;
+    if (config === undefined) return;
+    const open = this.options.openWatchdog ?? ((path: string, timeoutMs: number) => Watchdog.open({ path, timeoutMs }));
+    this.watchdog = open(config.device, config.timeoutMs);
+    this.options.logger.log('info', `watchdog ${config.device} armed: timeout ${this.watchdog.effectiveTimeoutMs} ms, fed every ${this.watchdogIntervalMs()} ms while this node is healthy and quorate (or holds nothing)`);
+    this.feedWatchdog();
+    this.watchdogTimer = setInterval(() => this.feedWatchdog(), this.watchdogIntervalMs());
+  }
+
+  private watchdogIntervalMs(): number {
+    return Math.max(50, Math.floor((this.watchdog?.effectiveTimeoutMs ?? 3000) / 3));
+  }
+
+  private feedWatchdog(): void {
+    const watchdog = this.watchdog;
+    if (watchdog === undefined || this.closed) return;
+    const verdict = this.core.watchdogVerdict(this.options.clock.monotonicNow());
+    if (!verdict.feed) {
+      if (this.watchdogStarved === undefined) this.options.logger.log('error', `watchdog no longer fed: ${verdict.reason}`);
+      this.watchdogStarved = verdict.reason;
+      return;
+    }
+    if (this.watchdogStarved !== undefined) this.options.logger.log('warn', `watchdog fed again: ${verdict.reason}`);
+    this.watchdogStarved = undefined;
+    watchdog.feed();
+  }
+
+  private startPing(): void {
+    const ping = this.config.ping;
+    if (ping === undefined || this.ping !== undefined || this.closed) return;
+    const onScore = (score: PingScore): void => {
+      this.options.logger.log(score.reachable < score.total ? 'warn' : 'info', `ping targets: ${score.reachable} of ${score.total} reachable (${score.groups.map((group) => `${group.name} ${group.reachable ? 'up' : 'down'}`).join(', ')})`);
+      this.feed({ kind: 'ping-score', now: this.options.clock.monotonicNow(), score: score.reachable });
+    };
+    const start = this.options.startPing ?? ((config: NonNullable<ClusterConfig['ping']>, handler: (score: PingScore) => void) => {
+      const prober = new PingProber({ groups: config.groups, intervalMs: config.intervalMs, deadMs: config.deadMs, onChange: handler });
+      prober.start();
+      return prober;
+    });
+    this.ping = start(ping, onScore);
+    // Until the first answer, every target counts as unreachable: say so to the core at once.
+    this.feed({ kind: 'ping-score', now: this.options.clock.monotonicNow(), score: 0 });
   }
 
   private async closeTransports(): Promise<void> {
@@ -338,7 +441,25 @@ export class Driver {
       case 'emit':
         this.emitted(action.event);
         return;
+      case 'fence':
+        this.runFence(action);
+        return;
     }
+  }
+
+  private runFence(request: FenceRequest): void {
+    const plan = fencePlanFor(this.config, request.node);
+    const finish = (ok: boolean, summary: string): void => {
+      this.options.logger.log(ok ? 'warn' : 'error', `fencing ${request.node}: ${summary}`, { node: request.node });
+      this.feed({ kind: 'fence-finished', now: this.options.clock.monotonicNow(), requestId: request.requestId, ok, summary });
+    };
+    if (plan === undefined) return finish(false, `no fence device covers ${request.node}`);
+    this.options.logger.log('warn', `fencing ${request.node} (${plan.action}, ${plan.levels.length} level(s)): ${request.reason}`, { node: request.node });
+    const fence = this.options.fence ?? ((node: NodeName, fencePlan: FencePlan) => fenceNode(node, fencePlan));
+    fence(request.node, plan).then(
+      (outcome) => finish(outcome.ok, outcome.summary),
+      (error: unknown) => finish(false, `the fencer failed: ${(error as Error).message}`),
+    );
   }
 
   private runAgent(op: RunOperation): void {
@@ -390,7 +511,7 @@ export class Driver {
 
   private emitted(event: ClusterEvent): void {
     this.events.append(event, this.options.clock.wallNow());
-    const level = event.kind === 'group-unclean' ? 'error' : WARNING_EVENTS.has(event.kind) ? 'warn' : 'info';
+    const level = ERROR_EVENTS.has(event.kind) ? 'error' : WARNING_EVENTS.has(event.kind) ? 'warn' : 'info';
     this.options.logger.log(level, `${event.kind}${event.group ? ` ${event.group}` : event.node ? ` ${event.node}` : ''}${event.link ? ` link ${event.link}` : ''}: ${event.reason}`, {
       event: event.kind,
       ...(event.node ? { node: event.node } : {}),

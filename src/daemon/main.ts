@@ -24,10 +24,11 @@ import { prepareAnnouncer } from '../platform/announcer.js';
 
 export const DEFAULT_CONFIG_FILE = '/etc/tandem/tandem.yaml';
 
-const USAGE = `Usage: tandemd [--config FILE] [--node NAME] [--socket PATH] [--log-format json|text] [--log-level LEVEL]
+const USAGE = `Usage: tandemd [--config FILE] [--node NAME] [--arbitrator] [--socket PATH] [--log-format json|text] [--log-level LEVEL]
 
   --config FILE       cluster config (default ${DEFAULT_CONFIG_FILE})
   --node NAME         this node's name in the config (default: the host name, as heartbeat uses uname -n)
+  --arbitrator        run as the config's arbitrator: no resources, one vote that backs one side of a split
   --socket PATH       API socket (default: <runtime_dir>/${SOCKET_NAME})
   --log-format FMT    json or text (default: the config's logging.format)
   --log-level LEVEL   debug, info, warn or error
@@ -43,6 +44,7 @@ async function main(): Promise<number> {
       options: {
         config: { type: 'string', default: DEFAULT_CONFIG_FILE },
         node: { type: 'string' },
+        arbitrator: { type: 'boolean' },
         socket: { type: 'string' },
         'log-format': { type: 'string' },
         'log-level': { type: 'string' },
@@ -78,6 +80,18 @@ async function main(): Promise<number> {
       `tandemd: this node is "${self}" but ${configFile} lists only ${config.nodes.map((node) => node.name).join(', ')}: ` +
         `set the host name or pass --node NAME\n`,
     );
+    return 1;
+  }
+  if (args.arbitrator === true && config.arbitrator !== self) {
+    process.stderr.write(
+      config.arbitrator === undefined
+        ? `tandemd: --arbitrator, but ${configFile} names no arbitrator (add 'arbitrator: ${self}')\n`
+        : `tandemd: --arbitrator, but ${configFile} names ${config.arbitrator} as the arbitrator, and this node is "${self}"\n`,
+    );
+    return 1;
+  }
+  if (args.arbitrator !== true && config.arbitrator === self) {
+    process.stderr.write(`tandemd: ${configFile} names this node ("${self}") as the arbitrator: start it with --arbitrator\n`);
     return 1;
   }
   const format = args['log-format'] ?? config.logging.format;

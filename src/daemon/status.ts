@@ -67,9 +67,12 @@ export function buildStatus({ driver, clock, version, configFile }: StatusContex
     }
   }
   const groupsView = driver.groups();
-  if (config.groups.length > 0) {
-    warnings.push('no quorum and no fencing: a network partition can make each side start the groups it no longer sees running (split brain, as heartbeat does); a group is kept on one node only while the nodes hear each other');
-  }
+  const protection = driver.protection();
+  for (const warning of protection.warnings) warnings.push(`split-brain protection: ${warning}`);
+  if (protection.quorum.status !== 'quorate') warnings.push(`${protection.quorum.status === 'pending' ? 'quorum undecided' : 'NO QUORUM'} (policy ${protection.policy}): ${protection.quorum.reason}`);
+  for (const failing of protection.fencing.failing) warnings.push(`FENCING OF ${failing.node} FAILS: ${failing.summary}; nothing it may hold starts elsewhere until it is fenced (retrying)`);
+  const watchdog = driver.watchdogStatus;
+  if (watchdog.configured && !watchdog.fed) warnings.push(`watchdog NOT fed: ${watchdog.detail}`);
   const groups = groupsView.groups.map((group) => {
     if (group.holders.length > 1) warnings.push(`SPLIT BRAIN: ${group.name} runs on ${group.holders.join(' and ')} at once; the less preferred stops it`);
     if (group.phase === 'unclean') warnings.push(`${group.name} is UNCLEAN here: a stop failed (see \`tandem why ${group.name}\`); no node starts it until \`tandem cleanup ${group.name}\``);
@@ -94,6 +97,28 @@ export function buildStatus({ driver, clock, version, configFile }: StatusContex
     nodes,
     counters: { dropped: driver.drops.snapshot(), links: linkCounters },
     groups,
+    quorum: {
+      status: protection.quorum.status,
+      votes: protection.quorum.votes,
+      expected: protection.quorum.expected,
+      needed: protection.quorum.needed,
+      partition: protection.quorum.partition,
+      reason: protection.quorum.reason,
+      policy: protection.policy,
+      guarantee: protection.guarantee,
+      arbitrator: config.arbitrator ?? null,
+      arbitratorVote: protection.arbitratorVote === undefined ? null : protection.arbitratorVote,
+      pingScore: protection.pingScore ?? null,
+      pingTargets: config.ping?.groups.length ?? null,
+      watchdog,
+      fencing: {
+        configured: config.fencing !== undefined,
+        inFlight: protection.fencing.inFlight,
+        failing: protection.fencing.failing,
+        history: protection.fencing.history.map((record) => ({ node: record.node, wallTime: new Date(clock.wallNow() - (now - record.at)).toISOString(), ok: record.ok, by: record.by, summary: record.summary })),
+        fenced: protection.fencing.fenced,
+      },
+    },
     standby: groupsView.standby,
     warnings,
     events: driver.events.recent(STATUS_EVENTS_MAX).map((event) => ({

@@ -3,7 +3,8 @@
  *
  * Must not touch the file system or any clock: it is a pure function of (text, file name), so `tandem config check`,
  * the daemon and the tests all get the same answer. Groups and their resources are read by groups.ts and
- * resources.ts; the checks that need the agents themselves are in ../agent-check.ts, fed by `resources` (the sites).
+ * resources.ts, the split-brain protection sections (quorum, arbitrator, ping, fencing, watchdog) by protection.ts;
+ * the checks that need the agents themselves are in ../agent-check.ts, fed by `resources` (the sites).
  *
  * Invariants:
  *   1. `config` is returned only when there is no error-severity issue; warnings never block.
@@ -40,12 +41,13 @@ import {
 } from '../model.js';
 import { suggest } from '../suggest.js';
 import { buildGroup, checkGroups, readGroups, resourceSites } from './groups.js';
+import { buildProtection, checkProtection, PROTECTION_KEYS, readProtection } from './protection.js';
 import { IssueSink, Reader, type Entry, type Located, type Site } from './reader.js';
 import type { ResourceSites } from './resources.js';
 
 export type { ResourceSites } from './resources.js';
 
-const ROOT_KEYS = ['cluster', 'key_file', 'timings', 'links', 'nodes', 'groups', 'reconcile', 'logging', 'state_dir', 'runtime_dir'] as const;
+const ROOT_KEYS = ['cluster', 'key_file', 'timings', 'links', 'nodes', 'groups', 'reconcile', ...PROTECTION_KEYS, 'logging', 'state_dir', 'runtime_dir'] as const;
 const TIMING_KEYS = ['keepalive', 'warntime', 'deadtime', 'initdead'] as const;
 const LINK_KEYS = ['name', 'transport', 'port', 'group', 'ttl', 'broadcast'] as const;
 const NODE_KEYS = ['name', 'links'] as const;
@@ -166,6 +168,7 @@ export function readTandemConfig(text: string, fileName: string): TandemConfigRe
 
   const groups = readGroups(reader, root.get('groups'));
   const reconcile = readReconcile(reader, root.get('reconcile'));
+  const protection = readProtection(reader, root);
 
   const logging = readLogging(reader, root.get('logging'));
   const stateDirEntry = root.get('state_dir');
@@ -183,24 +186,27 @@ export function readTandemConfig(text: string, fileName: string): TandemConfigRe
     const declared = nodes?.flatMap((node) => (node.name !== undefined ? [node.name.value] : []));
     checkGroups(sink, groups, declared);
   }
+  // Last: its cluster-wide warnings are given only when nothing else is wrong.
+  checkProtection(sink, protection, { nodes: nodes?.flatMap((node) => (node.name !== undefined ? [node.name] : [])), nodesAt: nodesEntry?.keyAt ?? top, groups });
 
   sortIssues(sink.issues);
   const base: TandemConfigRead = resolvedKeyFile !== undefined ? { keyFile: resolvedKeyFile, issues: sink.issues } : { issues: sink.issues };
   if (sink.hasErrors || cluster === undefined || resolvedKeyFile === undefined || links === undefined || nodes === undefined || timingValues === undefined || groups === undefined || reconcile === undefined) {
     return base;
   }
+  const builtNodes = nodes.map(buildNode);
   const config: ClusterConfig = {
     cluster: cluster.value,
     keyFile: resolvedKeyFile.value,
     timings: timingValues,
     links: links.map(buildLink),
-    nodes: nodes.map(buildNode),
+    nodes: builtNodes,
     logging,
     stateDir: stateDir?.value ?? DEFAULT_STATE_DIR,
     runtimeDir: runtimeDir?.value ?? DEFAULT_RUNTIME_DIR,
     groups: groups.map(buildGroup),
     reconcile,
-    quorum: { votes: {}, noQuorum: 'stop', waitForAll: false },
+    ...buildProtection(protection, builtNodes.map((node) => node.name)),
   };
   return { ...base, config, resources: resourceSites(groups) };
 }
