@@ -20,7 +20,8 @@ export function protectionSpec(config: ClusterConfig): ProtectionSpec {
     arbitrator: config.arbitrator,
     noQuorum: config.quorum.noQuorum,
     waitForAll: config.quorum.waitForAll,
-    pingDeadMs: config.ping?.deadMs,
+    // A change of reach is certain once the prober has had `dead` without an answer plus one more round of probes.
+    pingDeadMs: config.ping === undefined ? undefined : config.ping.deadMs + config.ping.intervalMs,
     fencing: fencing === undefined ? undefined : { nodes: fenceable, delayMs: fencing.delayMs, retryMs: fencing.retryIntervalMs },
     watchdogTimeoutMs: config.watchdog?.timeoutMs,
   };

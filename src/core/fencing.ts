@@ -165,9 +165,10 @@ export class Fencing {
 
   /** Why a fencing of `node` has not succeeded yet (for `tandem why`), or undefined. */
   failureOf(node: NodeName): string | undefined {
-    if (this.inFlight.has(node)) return `fencing of ${node} is in progress`;
+    // The failure first, and the same sentence while its retry runs: the reason a takeover waits stays put.
     const failure = this.lastFailure.get(node);
-    if (failure !== undefined) return `the last fencing of ${node} failed: ${failure.summary}`;
+    if (failure !== undefined) return `the last fencing of ${node} failed: ${failure.summary}; retrying`;
+    if (this.inFlight.has(node)) return `fencing of ${node} is in progress`;
     const scheduled = this.scheduled.get(node);
     if (scheduled !== undefined) return `fencing of ${node} is scheduled`;
     return undefined;

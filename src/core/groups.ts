@@ -90,6 +90,8 @@ export interface MembershipFacts {
   readonly peerSafe: (peer: NodeName, certain: boolean) => string | undefined;
   /** Reachable ping targets of a node (its own measure, or its latest report); undefined = not measured. */
   readonly pingScore: (node: NodeName) => number | undefined;
+  /** The cluster's arbitrator: it runs no groups by configuration, so its grant is never waited for. */
+  readonly arbitrator: NodeName | undefined;
 }
 
 type ResourceState = 'unknown' | 'stopped' | 'running' | 'failed';
@@ -532,6 +534,7 @@ export class Groups {
     const pending = this.withdrawalPending(group, now, facts);
     if (pending !== undefined) waiting.push(pending);
     for (const peer of facts.peers) {
+      if (peer === facts.arbitrator) continue;
       const state = facts.peerState(peer);
       const report = this.reports.get(peer)?.groups.get(name);
       if (state === 'dead' || state === 'left') {
@@ -652,7 +655,7 @@ export class Groups {
   }
 
   private grantSummary(group: LocalGroup, facts: MembershipFacts): string {
-    const parts = facts.peers.map((peer) => {
+    const parts = facts.peers.filter((peer) => peer !== facts.arbitrator).map((peer) => {
       const state = facts.peerState(peer);
       if (state === 'dead' || state === 'left') {
         const last = this.reports.get(peer)?.groups.get(group.spec.name)?.phase;

@@ -20,7 +20,7 @@ import { Groups, type GroupAction, type MembershipFacts } from './groups.js';
 import { fencedKey } from './attributes.js';
 import { Fencing, type FenceRecord, type FenceRequest } from './fencing.js';
 import { arbitratorVote, computeQuorum, defaultProtection, type PeerQuorumReport, type ProtectionSpec, type QuorumState } from './quorum.js';
-import type { AttributeEntry, GroupAdminRequest, GroupInput, GroupSpec, GroupsView, NodeReport } from './group-types.js';
+import { HOLDING_PHASES, type AttributeEntry, type GroupAdminRequest, type GroupInput, type GroupSpec, type GroupsView, type NodeReport } from './group-types.js';
 import type { ClusterEvent, CoreAction, CoreInput, Instant, MembershipConfig, MembershipView, NodeName, PeerState } from './types.js';
 
 export type NodeInput =
@@ -236,6 +236,7 @@ export class NodeCore {
         peerState: (node) => view.peers.find((peer) => peer.name === node)?.state,
         peerSince: (node) => view.peers.find((peer) => peer.name === node)?.since,
         peerReport: (node) => this.groups.peerQuorum(node),
+        peerHeld: (node) => (this.groups.peerQuorum(node) === undefined ? 0 : (this.groups.lastReport(node)?.report.groups.filter((group) => HOLDING_PHASES.has(group.phase)).length ?? 0)),
         deadtimeMs: this.config.timings.deadtimeMs,
         keepaliveMs: this.config.timings.keepaliveMs,
       });
@@ -423,6 +424,7 @@ export class NodeCore {
       keepaliveMs: this.config.timings.keepaliveMs,
       quorum: { status: quorum.status, policy: this.protection.noQuorum, reason: quorum.reason },
       peerSafe: (peer, certain) => this.peerSafe(peer, now, certain),
+      arbitrator: this.protection.arbitrator,
       pingScore: (node) => (node === this.config.self ? this.pingScore : this.groups.peerQuorum(node) === undefined ? undefined : this.groups.lastReport(node)?.report.quorum?.pingScore),
     };
   }

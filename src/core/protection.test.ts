@@ -212,3 +212,16 @@ test('wait-for-all: a node started alone does not become quorate until it has se
   assert.deepEqual(cluster.holders('web'), []);
   assert.match(cluster.node('n1').core.protectionView(instant(cluster.now)).quorum.reason, /wait-for-all/);
 });
+
+test('the arbitrator backs the node that holds the groups, whichever it heard first', () => {
+  const names = ['n1', 'n2', 'arb'];
+  const group = groupSpec('web', ['n2', 'n1'], ['web-ip', 'web-srv']);
+  const cluster = started(names, group, spec(names, { arbitrator: nodeName('arb') }));
+  assert.deepEqual(cluster.holders('web'), ['n2']);
+  assert.equal(cluster.node('arb').core.protectionView(instant(cluster.now)).arbitratorVote, 'n2');
+  split(cluster, ['n1'], ['n2']);
+  cluster.advance(1500);
+  assert.equal(quorum(cluster, 'n2'), 'quorate');
+  assert.equal(quorum(cluster, 'n1'), 'lost');
+  assert.deepEqual(cluster.holders('web'), ['n2']);
+});

@@ -194,6 +194,8 @@ export interface ArbitratorFacts {
   /** When the peer entered its current state. */
   readonly peerSince: (node: NodeName) => Instant | undefined;
   readonly peerReport: (node: NodeName) => PeerQuorumReport | 'legacy' | undefined;
+  /** Groups a peer reports holding: the side running the services is the one worth keeping in a split. */
+  readonly peerHeld: (node: NodeName) => number;
   readonly deadtimeMs: number;
   readonly keepaliveMs: number;
 }
@@ -206,17 +208,29 @@ export interface ArbitratorChoice {
 }
 
 /**
- * The arbitrator backs one partition: it keeps backing the node it backs while it hears that node. When that node
- * is gone it waits until the old side has certainly stopped counting its vote (the old side drops the vote once
- * it stops hearing the arbitrator, at most deadtime after the arbitrator declared it dead, plus a keepalive of
- * slack), then backs the partition with the most votes, the earliest node in config order breaking ties.
+ * The arbitrator backs one partition. While every node it hears is in one partition (no split), the vote decides
+ * nothing yet, so it backs the node best placed to keep the services in a split: the one holding the most groups,
+ * then the earliest in the config. During a split it keeps backing the node it backs while it hears that node.
+ * When that node is gone it waits until the old side has certainly stopped counting its vote (the old side drops
+ * the vote once it stops hearing the arbitrator, at most deadtime after the arbitrator declared it dead, plus a
+ * keepalive of slack), then backs the partition with the most votes, the earliest node in config order breaking ties.
  */
 export function arbitratorVote(current: NodeName | '', facts: ArbitratorFacts): ArbitratorChoice {
   const alive = (node: NodeName): boolean => {
     const state = facts.peerState(node);
     return state === 'up' || state === 'late';
   };
-  if (current !== '' && alive(current)) return { vote: current, reason: `backs ${current}, which it hears`, wakeAt: undefined };
+  const heard = facts.spec.order.filter((node) => node !== facts.self && alive(node));
+  const partitionOfNode = (node: NodeName): NodeName[] => {
+    const report = facts.peerReport(node);
+    return [node, ...(report === undefined || report === 'legacy' ? [] : report.alive.filter((peer) => peer !== facts.self && alive(peer)))];
+  };
+  if (current !== '' && alive(current)) {
+    const whole = heard.every((node) => partitionOfNode(current).includes(node));
+    if (!whole) return { vote: current, reason: `backs ${current}'s side of a split, which it has backed since before`, wakeAt: undefined };
+    const best = [...heard].sort((a, b) => facts.peerHeld(b) - facts.peerHeld(a) || facts.spec.order.indexOf(a) - facts.spec.order.indexOf(b))[0] ?? current;
+    return { vote: best, reason: `backs ${best} (no split: the node ${facts.peerHeld(best) > 0 ? `holding ${facts.peerHeld(best)} group(s)` : 'first in the config'} is the side to keep)`, wakeAt: undefined };
+  }
   if (current !== '' && facts.peerState(current) !== 'left') {
     const since = facts.peerSince(current);
     const free = (since ?? facts.now) + facts.deadtimeMs + facts.keepaliveMs;
@@ -228,7 +242,7 @@ export function arbitratorVote(current: NodeName | '', facts: ArbitratorFacts): 
     if (node === facts.self || !alive(node)) continue;
     const report = facts.peerReport(node);
     if (report === undefined) continue;
-    const members = [node, ...(report === 'legacy' ? [] : report.alive.filter((peer) => peer !== facts.self && alive(peer)))];
+    const members = partitionOfNode(node);
     const votes = members.reduce((sum, member) => sum + votesOf(member), 0);
     const rank = Math.min(...members.map((member) => facts.spec.order.indexOf(member)));
     if (best === undefined || votes > best.votes || (votes === best.votes && rank < best.rank)) best = { node: facts.spec.order[rank] ?? node, votes, rank };

@@ -109,8 +109,9 @@ export class LabCluster {
     writeFileSync(this.configPath(node), text);
   }
 
-  start(node: string): LabProcess {
-    const process_ = this.lab.spawn(node, [process.execPath, TANDEMD, '--config', this.configPath(node)], { name: 'tandemd' });
+  /** Starts tandemd on the node; `args` are extra command-line options (e.g. `--arbitrator`). */
+  start(node: string, args: readonly string[] = []): LabProcess {
+    const process_ = this.lab.spawn(node, [process.execPath, TANDEMD, '--config', this.configPath(node), ...args], { name: 'tandemd' });
     this.processes.set(node, process_);
     return process_;
   }

@@ -670,6 +670,19 @@ export function computeOverlaps(input: {
   return { intervals, totalMs, splitBrain: intervals.filter((interval) => interval.toMs - interval.fromMs > MONITOR_TOLERANCE_MS) };
 }
 
+function spawnMonitor(lab: Lab, node: string): LabProcess {
+  const realtime = spawnSync('chrt', ['-f', '10', 'true']).status === 0 ? ['chrt', '-f', '10'] : [];
+  return lab.spawn(node, [...realtime, 'ip', '-ts', 'monitor', 'address'], { name: 'ipmon' });
+}
+
+/** Until `ip monitor` has subscribed, an event would be missed: wait for its process, then a little. */
+async function monitorsReady(lists: Iterable<readonly LabProcess[]>): Promise<void> {
+  const all = [...lists].flat();
+  const deadline = Date.now() + 5000;
+  while (all.some((monitor) => monitor.programPid() === undefined) && Date.now() < deadline) await sleep(20);
+  await sleep(100);
+}
+
 /**
  * Watches the VIP(s) on every node for the whole test. Link faults go through `isolate`/`reconnect`, which record
  * them: a node whose VIP link (link 0) is down cannot be reached by clients, so its holding does not count as a
@@ -684,7 +697,8 @@ export class VipWatcher {
     readonly lab: Lab,
     readonly nodes: readonly string[],
     readonly addresses: readonly string[],
-    private readonly monitors: ReadonlyMap<string, LabProcess>,
+    /** Per node, every monitor started (a powered-off node loses its monitor; `rewatch` starts another). */
+    private readonly monitors: Map<string, LabProcess[]>,
   ) {}
 
   /**
@@ -695,12 +709,8 @@ export class VipWatcher {
    */
   static async start(lab: Lab, nodes: readonly string[], addresses: readonly string[] = [DEFAULT_VIP]): Promise<VipWatcher> {
     for (const address of addresses) assertLabAddress(address);
-    const realtime = spawnSync('chrt', ['-f', '10', 'true']).status === 0 ? ['chrt', '-f', '10'] : [];
-    const monitors = new Map(nodes.map((node) => [node, lab.spawn(node, [...realtime, 'ip', '-ts', 'monitor', 'address'], { name: 'ipmon' })] as const));
-    // Until `ip monitor` has subscribed, an event would be missed: wait for its process, then a little.
-    const deadline = Date.now() + 5000;
-    while ([...monitors.values()].some((monitor) => monitor.programPid() === undefined) && Date.now() < deadline) await sleep(20);
-    await sleep(100);
+    const monitors = new Map<string, LabProcess[]>(nodes.map((node) => [node, [spawnMonitor(lab, node)]]));
+    await monitorsReady(monitors.values());
     const watcher = new VipWatcher(lab, nodes, addresses, monitors);
     for (const node of nodes) {
       const shown = await lab.exec(node, ['ip', '-o', 'addr', 'show']);
@@ -715,7 +725,7 @@ export class VipWatcher {
   /** Every address event seen so far, by time. */
   events(): AddressEvent[] {
     const all = [...this.initial];
-    for (const [node, monitor] of this.monitors) all.push(...parseAddressMonitor(node, monitor.output(), this.addresses));
+    for (const [node, list] of this.monitors) for (const monitor of list) all.push(...parseAddressMonitor(node, monitor.output(), this.addresses));
     return all.sort((a, b) => a.wallMs - b.wallMs);
   }
 
@@ -752,6 +762,21 @@ export class VipWatcher {
     // Recorded before the links come up: from now on the node counts as reachable.
     this.linkEvents.push({ node, wallMs: Date.now(), up: true });
     await Promise.all(Array.from({ length: this.lab.links }, (_, link) => this.lab.linkUp(node, link)));
+  }
+
+  /** Starts a new monitor on a node whose processes were killed (powered off), before it is booted again. */
+  async rewatch(node: string): Promise<void> {
+    const monitor = spawnMonitor(this.lab, node);
+    this.monitors.get(node)?.push(monitor);
+    await monitorsReady([[monitor]]);
+  }
+
+  /**
+   * Records a link change made outside `isolate`/`reconnect` (a fence device or a watchdog powering the node off):
+   * pass the time the links were certainly down (the conservative side).
+   */
+  recordLinks(node: string, up: boolean, wallMs: number): void {
+    this.linkEvents.push({ node, wallMs, up });
   }
 
   /** Stops counting: later events are ignored by `overlaps` (the monitors keep running until teardown). */
