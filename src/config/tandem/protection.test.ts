@@ -120,7 +120,7 @@ watchdog: { device: /dev/watchdog1, timeout: 7s }
   });
   assert.deepEqual(config.watchdog, { device: '/dev/watchdog1', timeoutMs: 7000 });
   const spec = protectionSpec(config);
-  assert.equal(spec.pingDeadMs, 1500);
+  assert.equal(spec.pingDeadMs, 1500 + 250, 'a tie waits ping.dead plus one probe round');
   assert.equal(spec.watchdogTimeoutMs, 7000);
   assert.equal(spec.arbitrator, 'arb');
 });
