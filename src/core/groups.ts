@@ -387,13 +387,16 @@ export class Groups {
     return [...this.groups.values()].filter((group) => this.holding(group)).length;
   }
 
-  /** The peer may hold part of the group: its last report (however old) says so, it never reported, or we granted it. */
+  /**
+   * The peer may hold part of the group: its last report (however old) says it holds or claims it (a claimant may
+   * have collected every grant and started since), it never reported, or we granted it.
+   */
   private mayHold(group: LocalGroup, peer: NodeName): boolean {
     if (group.grant === peer || group.withdrawn?.from === peer) return true;
     const known = this.reports.get(peer);
     if (known === undefined) return true;
     const report = known.groups.get(group.spec.name);
-    return report === undefined || HOLDING_PHASES.has(report.phase);
+    return report === undefined || report.claim || HOLDING_PHASES.has(report.phase);
   }
 
   // ---- decisions -------------------------------------------------------------------------------------------
@@ -482,7 +485,10 @@ export class Groups {
       } else {
         const target = group.target;
         const targetReport = target === undefined || target === this.self ? undefined : this.fresh(target)?.groups.get(name);
-        if (target !== undefined && targetReport?.claim === true && isAlive(facts.peerState(target))) {
+        // Never grant beside a live holder: a claimant that cannot hear it (a partition that is not transitive)
+        // would not wait for it, and the holder's own grant is the only one it would miss.
+        const otherHolder = facts.peers.some((peer) => peer !== target && isAlive(facts.peerState(peer)) && HOLDING_PHASES.has(this.fresh(peer)?.groups.get(name)?.phase ?? 'stopped'));
+        if (target !== undefined && targetReport?.claim === true && isAlive(facts.peerState(target)) && !otherHolder) {
           grant = target;
           epoch = targetReport.claimEpoch;
         }

@@ -81,6 +81,10 @@ export class NodeCore {
   private allSeen = false;
   private pingScore: number | undefined;
   private vote: NodeName | '' = '';
+  /** Since when this node's partition has been quorate without a break (undefined while it is not). */
+  private quorateSince: Instant | undefined;
+  /** Versions of the `fenced/<node>` attributes this process started with: later ones were written during its run. */
+  private readonly fencedVersionsAtStart = new Map<string, number>();
   private lastQuorumKey = '';
   private readonly pendingEvents: ClusterEvent[] = [];
 
@@ -99,6 +103,10 @@ export class NodeCore {
     this.membership = new Membership(config);
     this.groups = new Groups(config.self, groups, attributes);
     this.fencing = new Fencing(config.self);
+    for (const node of config.nodes) {
+      const entry = this.groups.attributeEntry(fencedKey(node.name));
+      if (entry !== undefined) this.fencedVersionsAtStart.set(node.name, entry.version);
+    }
   }
 
   membershipView(): MembershipView {
@@ -112,6 +120,14 @@ export class NodeCore {
   /** No group holds anything on this node (a leaving node may go). */
   groupsStopped(): boolean {
     return this.groups.allStopped();
+  }
+
+  /**
+   * Nothing runs here for certain: every group stopped and none unclean (a failed stop may have left a resource
+   * running). Only then may the watchdog be disarmed, or fed without quorum.
+   */
+  holdsNothing(): boolean {
+    return this.groups.allStopped() && !this.groups.view().groups.some((group) => group.phase === 'unclean');
   }
 
   protectionView(now: Instant): ProtectionView {
@@ -139,7 +155,7 @@ export class NodeCore {
     if (!this.started) return { feed: true, reason: 'starting' };
     const quorum = this.currentQuorum(now);
     if (quorum.status !== 'lost') return { feed: true, reason: `quorum ${quorum.status}` };
-    if (this.groups.allStopped()) return { feed: true, reason: 'no quorum, but nothing runs here' };
+    if (this.holdsNothing()) return { feed: true, reason: 'no quorum, but nothing runs here' };
     return { feed: false, reason: `no quorum (${quorum.reason}) and groups still hold resources here: the watchdog resets this machine unless they stop first` };
   }
 
@@ -273,13 +289,13 @@ export class NodeCore {
               dead: peer.state === 'dead',
               left: peer.state === 'left',
               generation: peer.generation ?? last?.generation ?? 0,
-              mayHold: last === undefined || holding > 0,
+              mayHold: last === undefined || holding > 0 || last.report.groups.some((group) => group.claim),
               unclean,
               held: holding,
             };
           }),
         ownHeld: this.groups.heldCount(),
-        fencedGeneration: (node) => this.fencedGeneration(node),
+        fencedGeneration: (node) => this.fencedGeneration(node, view.peers.find((peer) => peer.name === node)?.generation ?? this.groups.lastReport(node)?.generation),
       });
       for (const event of output.events) this.pendingEvents.push(event);
       actions.push(...output.requests);
@@ -311,21 +327,29 @@ export class NodeCore {
     });
   }
 
-  private fencedGeneration(node: NodeName): number | undefined {
+  /**
+   * The generation of `node` the cluster knows fenced. When this node does not know the peer's generation (never
+   * heard since it started), a record of an earlier boot proves nothing: only a fencing written during this run
+   * counts, and then for whatever the peer runs (generation 0 matches any unknown one).
+   */
+  private fencedGeneration(node: NodeName, known: number | undefined): number | undefined {
     const entry = this.groups.attributeEntry(fencedKey(node));
     if (entry === undefined || entry.value === '') return undefined;
+    if (known === undefined && entry.version <= (this.fencedVersionsAtStart.get(node) ?? 0)) return undefined;
     const generation = Number(entry.value.split('|', 1)[0]);
-    return Number.isSafeInteger(generation) ? generation : undefined;
+    if (!Number.isSafeInteger(generation)) return undefined;
+    return known === undefined ? Math.max(generation, 0) : generation;
   }
 
   /** When each dead peer's watchdog has certainly reset it (see peerSafe). */
   private watchdogDeadlines(): Instant[] {
     const timeout = this.protection.watchdogTimeoutMs;
-    if (timeout === undefined) return [];
+    if (timeout === undefined || this.quorateSince === undefined) return [];
+    const quorateSince = this.quorateSince;
     return this.membership
       .view()
       .peers.filter((peer) => peer.state === 'dead' || peer.state === 'left')
-      .map((peer) => (peer.since + this.watchdogWaitMs(timeout)) as Instant);
+      .map((peer) => (Math.max(peer.since, quorateSince) + this.watchdogWaitMs(timeout)) as Instant);
   }
 
   /**
@@ -342,16 +366,19 @@ export class NodeCore {
   private peerSafe(peer: NodeName, now: Instant, certain: boolean): string | undefined {
     const view = this.membership.view().peers.find((entry) => entry.name === peer);
     if (view === undefined) return undefined;
-    const fenced = this.fencedGeneration(peer);
-    const generation = view.generation ?? this.groups.lastReport(peer)?.generation ?? 0;
-    if (fenced !== undefined && fenced >= generation) return undefined;
+    const known = view.generation ?? this.groups.lastReport(peer)?.generation;
+    const fenced = this.fencedGeneration(peer, known);
+    if (fenced !== undefined && fenced >= (known ?? 0)) return undefined;
     if (this.protection.fencing?.nodes.has(peer) === true) {
       const failure = this.fencing.failureOf(peer);
       return `it must be fenced first${failure !== undefined ? ` (${failure})` : ''}`;
     }
     const timeout = this.protection.watchdogTimeoutMs;
     if (timeout !== undefined && (view.state === 'dead' || view.state === 'left')) {
-      const left = view.since + this.watchdogWaitMs(timeout) - now;
+      // The peer resets itself once it knows it lost quorum; that is certain only if our partition has been quorate
+      // since (two quorate partitions cannot both exclude each other), so the wait counts from the later of the two.
+      if (this.quorateSince === undefined) return 'this node is not quorate, so nothing proves the peer lost quorum and reset itself';
+      const left = Math.max(view.since, this.quorateSince) + this.watchdogWaitMs(timeout) - now;
       if (left > 0) return `its watchdog has certainly reset it only ${Math.round(left)} ms from now (deadtime + watchdog timeout after it was declared dead)`;
       return undefined;
     }
@@ -410,6 +437,8 @@ export class NodeCore {
         this.pendingEvents.push({ kind, at: now, node: this.config.self, reason: `${this.config.self}: ${quorum.status === 'quorate' ? 'quorate' : quorum.status === 'pending' ? 'quorum undecided' : 'NO QUORUM'}: ${quorum.reason}` });
       }
     }
+    if (quorum.status === 'quorate') this.quorateSince ??= now;
+    else this.quorateSince = undefined;
     this.quorum = quorum;
     return quorum;
   }

@@ -303,7 +303,7 @@ export class Driver {
     if (this.watchdog !== undefined) {
       // Disarm only when nothing is held: a node that goes away holding resources must be reset by its watchdog,
       // which is what the peers wait for before taking them over.
-      const clean = this.core.groupsStopped();
+      const clean = this.core.holdsNothing();
       this.watchdog.close(clean);
       if (!clean) this.options.logger.log('error', 'closing with resources still held: the watchdog stays armed and resets this machine');
     }
