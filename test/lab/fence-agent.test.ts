@@ -5,46 +5,13 @@
  * it fail on demand, and on brings the links back. Then tandem's own fencer drives it through two levels.
  */
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fenceAgentSupports, readFenceMetadata, validateFenceParameters } from '../../src/fencing/fence-agent.js';
 import { fenceNode, type FencePlan } from '../../src/fencing/fencer.js';
 import { Lab, labTest } from './lab.js';
 import { installLabFenceAgent, startPowerSwitch } from './power-switch.js';
-
-/** A zombie counts as gone. */
-function alive(pid: number | undefined): boolean {
-  if (pid === undefined) return false;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
-
-async function waitUntil(what: string, check: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
-let pingId = Math.floor(Math.random() * 30_000);
-
-async function pings(lab: Lab, from: string, address: string): Promise<boolean> {
-  // Every exec is pid 2 in its own PID namespace and root's ping uses its pid as the ICMP id: give each its own.
-  pingId = (pingId + 1) % 65_000;
-  const result = await lab.exec(from, ['ping', '-n', '-c', '1', '-W', '1', '-e', String(pingId + 100), address], { timeoutMs: 5000 });
-  return result.code === 0;
-}
-
-/** Expecting success: retries for a few seconds (neighbour discovery, a port coming back up). */
-async function reaches(lab: Lab, from: string, address: string): Promise<boolean> {
-  for (let attempt = 0; attempt < 5; attempt++) if (await pings(lab, from, address)) return true;
-  return false;
-}
+import { alive, reaches, waitUntil, pings } from './probes.js';
 
 labTest('fence_tandemlab from inside n2: metadata, list, off kills n1 and cuts its links, status, fail_file, on', async () => {
   const lab = await Lab.create({ nodes: ['n1', 'n2'], links: 2 });
