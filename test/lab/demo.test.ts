@@ -1,8 +1,9 @@
 /**
  * Keeps the README's first command working: `npm run demo` builds three nodes, a web group behind a VIP and a
  * client, and the keys it offers do what they say. Run without a terminal, with a script of keys: the primary
- * crashes (k), comes back (r), and web is moved (m); the client must have been answered by more than one node,
- * web must have moved, and nothing of the lab may be left.
+ * crashes (k), comes back (r), web's new node is cut off from the other two (p: it loses quorum, they take web
+ * over), the partition heals (r: web stays where it is) and web is moved (m); the client must have been answered
+ * by more than one node, web must have moved each time, and nothing of the lab may be left.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -13,9 +14,9 @@ import { labTest } from './lab.js';
 import { REPO_ROOT } from './cluster.js';
 import { requireNginx } from './web.js';
 
-labTest('npm run demo: a crash, a reboot and a move of web, as the client sees them; everything removed afterwards', async (t) => {
+labTest('npm run demo: a crash, a reboot, a move and a 2|1 partition of web, as the client sees them; everything removed afterwards', async (t) => {
   requireNginx();
-  const result = spawnSync(process.execPath, [join(REPO_ROOT, 'dist/test/lab/demo.js'), '--seconds', '14', '--script', 'k@4,r@8,m@11'], { encoding: 'utf8', timeout: 60_000 });
+  const result = spawnSync(process.execPath, [join(REPO_ROOT, 'dist/test/lab/demo.js'), '--seconds', '20', '--script', 'k@4,r@8,p@11,r@14,m@17'], { encoding: 'utf8', timeout: 60_000 });
   const output = result.stdout + result.stderr;
   assert.equal(result.status, 0, output);
   const prefix = /^lab (\S+):/m.exec(result.stdout)?.[1];
@@ -36,6 +37,12 @@ labTest('npm run demo: a crash, a reboot and a move of web, as the client sees t
   assert.ok(history.length >= 3, `web ran on n1, then after the crash elsewhere, then where it was moved: ${history.join(' → ')}\n${output}`);
   assert.equal(history[0], 'n1');
   assert.equal(history[history.length - 1], moved[1], 'web ends where it was moved');
+  const cut = /p: (n\d) is cut off from (n\d) and (n\d)/.exec(result.stdout);
+  assert.ok(cut, `p cut a node off\n${output}`);
+  assert.equal(history[1], cut[1], 'p cut off the node that took web over after the crash');
+  assert.ok([cut[2], cut[3]].includes(history[2]), `after the partition web runs on one of the other two: ${history.join(' → ')}\n${output}`);
+  assert.match(result.stdout, /r: the partition heals/, output);
+  assert.equal(history.length, 4, `no flapping when the partition heals: ${history.join(' → ')}`);
 
   const namespaces = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout;
   assert.ok(!namespaces.includes(prefix ?? ''), `namespaces of ${prefix} were removed`);

@@ -7,7 +7,9 @@
  *   k  kill the primary: kill -9 of its tandemd and nginx, both cables out (a dead machine); again: the next one
  *   f  freeze the primary for 3 s (SIGSTOP of tandemd and nginx, then SIGCONT), like a VM pause
  *   s  graceful stop of the primary's tandemd (it stops web, hands it over, leaves)
- *   r  restore: reboot the killed nodes, start the stopped ones, resume a frozen one
+ *   p  cut the primary off from the other two nodes (nftables; the client still reaches it): it loses quorum and
+ *      stops web, the other two keep quorum and take it over
+ *   r  restore: reboot the killed nodes, start the stopped ones, resume a frozen one, heal a partition
  *   m  move web to the next live node (`tandem move web NODE`)
  *   w  show `tandem why web` from a live node for a few seconds
  *   q  (or Ctrl-C) quit and remove everything: namespaces, processes, files
@@ -54,7 +56,7 @@ const STRIP_TTY = 60;
 const STRIP_PLAIN = 50;
 /** A probe gives up after 200 ms: probes sent longer ago than this have all finished and can be read in order. */
 const SETTLE_MS = 500;
-const KEYS = new Set(['k', 'f', 's', 'r', 'm', 'w', 'q']);
+const KEYS = new Set(['k', 'f', 's', 'p', 'r', 'm', 'w', 'q']);
 /**
  * Daemon events worth a line in the demo (link-level and probing chatter left out). Group events come from the
  * node they happen on; peer events from every observer, merged into one line.
@@ -356,7 +358,7 @@ function relative(atMs: number, originMs: number): string {
 /** Ctrl-C (or SIGTERM) while the cluster is still starting. */
 class Interrupted extends Error {}
 
-type Fate = 'live' | 'killed' | 'stopped' | 'frozen';
+type Fate = 'live' | 'killed' | 'stopped' | 'frozen' | 'partitioned';
 
 interface ScriptedKey {
   readonly key: string;
@@ -372,7 +374,7 @@ function parseScript(text: string | undefined): ScriptedKey[] {
   });
 }
 
-const USAGE = 'usage: demo [--seconds N] [--script KEY@S,…]   keys: k kill, f freeze, s stop, r restore, m move, w why, q quit';
+const USAGE = 'usage: demo [--seconds N] [--script KEY@S,…]   keys: k kill, f freeze, s stop, p partition, r restore, m move, w why, q quit';
 
 async function main(): Promise<number> {
   let values: { seconds?: string; script?: string; help?: boolean };
@@ -603,6 +605,16 @@ async function main(): Promise<number> {
           demo(exited === undefined ? `${node}'s tandemd has not exited after 20 s` : `${node}'s tandemd exited with code ${exited.code ?? exited.signal}`);
           return;
         }
+        case 'p': {
+          const node = primary();
+          if (node === undefined) return demo('p: no live node holds web right now');
+          const others = liveNodes().filter((other) => other !== node);
+          if (others.length < 2) return demo(`p: a 2|1 split needs the other two nodes live (r restores them)`);
+          fate.set(node, 'partitioned');
+          await lab.partition([[node], others]);
+          demo(`p: ${node} is cut off from ${others.join(' and ')} (the client still reaches it): 1 of 3 votes, it stops web; the other two take it over`);
+          return;
+        }
         case 'r': {
           const broken = NODES.filter((node) => fate.get(node) !== 'live');
           if (broken.length === 0) return demo('r: nothing to restore, every node is live');
@@ -617,6 +629,9 @@ async function main(): Promise<number> {
             } else if (was === 'frozen') {
               demo(`r: ${node} resumes early (SIGCONT)`);
               resume(node);
+            } else if (was === 'partitioned') {
+              demo(`r: the partition heals: ${node} hears the others again and stays without web (no flapping)`);
+              await lab.heal();
             }
             fate.set(node, 'live');
           }
