@@ -81,7 +81,13 @@ export interface MembershipFacts {
   readonly deadtimeMs: number;
   readonly keepaliveMs: number;
   /** Whether this node's partition may run groups (quorum.ts), and what to do when it may not. */
-  readonly quorum: { readonly status: QuorumStatus; readonly policy: NoQuorumPolicy; readonly reason: string };
+  readonly quorum: {
+    readonly status: QuorumStatus;
+    readonly policy: NoQuorumPolicy;
+    readonly reason: string;
+    /** A tie broken by fencing: the other side may have started anything after its last report, until fenced. */
+    readonly race: boolean;
+  };
   /**
    * Why a lost peer (dead, or left unclean) may still run what it held — it is not fenced yet, its watchdog may
    * not have reset it yet — or undefined when it runs nothing. `certain`: only fencing or a watchdog proves it
@@ -307,6 +313,8 @@ export class Groups {
   /** A peer came back (up after dead, left or unknown): it may have held our VIPs, so announce them again. */
   peerReturned(now: Instant, peer: NodeName, facts: MembershipFacts): GroupStepOutput {
     const out = new Out();
+    // An operator's word that the peer was down held for that absence only.
+    for (const group of this.groups.values()) group.confirmedDown.delete(peer);
     // Decide first: a group handed back to the returning peer in this very step must not be announced from here.
     const output = this.decide(now, facts, out);
     for (const group of this.groups.values()) {
@@ -548,7 +556,7 @@ export class Groups {
         if (report?.phase === 'unclean') {
           const unsafe = facts.peerSafe(peer, true);
           if (unsafe !== undefined) waiting.push(`${peer} is ${state} but was unclean for ${name} (a stop failed there, it may still hold part of it): ${unsafe}; or an operator who has made sure ${peer} is down runs \`tandem cleanup ${name}\``);
-        } else if (state === 'dead' && this.mayHold(group, peer)) {
+        } else if (state === 'dead' && (facts.quorum.race || this.mayHold(group, peer))) {
           const unsafe = facts.peerSafe(peer, false);
           if (unsafe !== undefined) waiting.push(`${peer} is dead and may still hold ${name}: ${unsafe}`);
         }

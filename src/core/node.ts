@@ -171,6 +171,8 @@ export class NodeCore {
     // Whatever arrives, membership looks at the clock first: an agent result queued while this process was frozen
     // must meet a core that already knows it was paused (and has dropped its claims), never one that starts the
     // next resource on a stale grant.
+    // The step that sends the leave message still attaches the report: peers must learn what the node leaves behind.
+    const leftBefore = this.left;
     const membershipInput = input.kind === 'started' || input.kind === 'timer-due' || input.kind === 'message-received' || input.kind === 'admin-requested' || input.kind === 'config-changed';
     if (!membershipInput && this.started && !this.left) this.membershipStep({ kind: 'timer-due', now: input.now }, take);
     switch (input.kind) {
@@ -207,7 +209,7 @@ export class NodeCore {
       default:
         this.membershipStep(input, take);
     }
-    if (this.started && !this.left) {
+    if (this.started && !leftBefore) {
       this.protect(input.now, actions);
       this.attachReport(input.now, actions, reportChanged);
     }
@@ -451,7 +453,7 @@ export class NodeCore {
       peerState: (node) => states.get(node),
       deadtimeMs: this.config.timings.deadtimeMs,
       keepaliveMs: this.config.timings.keepaliveMs,
-      quorum: { status: quorum.status, policy: this.protection.noQuorum, reason: quorum.reason },
+      quorum: { status: quorum.status, policy: this.protection.noQuorum, reason: quorum.reason, race: quorum.tie === 'fencing' },
       peerSafe: (peer, certain) => this.peerSafe(peer, now, certain),
       arbitrator: this.protection.arbitrator,
       pingScore: (node) => (node === this.config.self ? this.pingScore : this.groups.peerQuorum(node) === undefined ? undefined : this.groups.lastReport(node)?.report.quorum?.pingScore),

@@ -11,7 +11,11 @@
  *   (p) the driver's stored membership is never stale: after every step it equals the core's view;
  *   (safety) DESIGN invariant 1: when a node begins to start a resource of a group, no other live node that it
  *       does not hold dead or left runs any resource of that group (in the kernel). Live holders it holds dead or
- *       left are allowed (a partition or a pause; closing that is fencing's job) and counted;
+ *       left are allowed (a partition or a pause) and counted, unless the configuration guarantees more (strict:
+ *       fencing, or a watchdog): then no other powered machine may run any of it, whatever the starter thinks of it
+ *       — it has announced it stopped, or been fenced, or certainly reset itself;
+ *   (quorum) DESIGN invariant 2: a node whose own core says its partition lost quorum (no-quorum policy stop) holds
+ *       nothing once it had time to stop everything (`quorumStopBoundMs`), unless a stop failed there (unclean);
  *   (overlap) two live nodes that hear each other and hold each other `up` never both run something of a group,
  *       unclean on neither, for longer than `overlapBoundMs` (the loser of a healed split brain stops in time);
  *   (liveness) DESIGN invariant 4: once faults stop, a group that is unclean nowhere and has an eligible live node
@@ -20,7 +24,7 @@
  */
 import type { MembershipView, NodeName, PeerState } from '../core/types.js';
 
-export type CheckerId = 'a' | 'b' | 'c' | 'persist' | 'wire' | 'safety' | 'overlap' | 'liveness';
+export type CheckerId = 'a' | 'b' | 'c' | 'persist' | 'wire' | 'safety' | 'quorum' | 'overlap' | 'liveness';
 
 export class SimFailure extends Error {
   override readonly name = 'SimFailure';
@@ -103,6 +107,11 @@ export function checkStart(input: {
    * further starts (a restart in place, the rest of a start) belong to that same split brain.
    */
   readonly inSplitBrain?: (holder: NodeName) => boolean;
+  /**
+   * Set (to why) when the configuration guarantees that nothing starts beside a holder (fencing or a watchdog): no
+   * holder is excused, and `nodes` counts every powered machine as alive, its daemon running or not.
+   */
+  readonly strict?: string;
 }): StartCheck {
   const excused: NodeName[] = [];
   for (const node of input.nodes) {
@@ -110,12 +119,13 @@ export function checkStart(input: {
     const held = input.resources.filter((resource) => node.running(resource));
     if (held.length === 0) continue;
     const state = input.peerState(node.name);
-    if (state === 'dead' || state === 'left' || input.inSplitBrain?.(node.name) === true) {
+    if (input.strict === undefined && (state === 'dead' || state === 'left' || input.inSplitBrain?.(node.name) === true)) {
       excused.push(node.name);
       continue;
     }
+    const strict = input.strict === undefined || state === 'up' || state === 'late' ? '' : ` (${input.strict})`;
     return {
-      violation: `${input.starter} begins to start ${input.resource} of ${input.group} while ${node.name}, alive and ${state ?? 'not known'} in ${input.starter}'s view, runs ${held.join(', ')}`,
+      violation: `${input.starter} begins to start ${input.resource} of ${input.group} while ${node.name}, alive and ${state ?? 'not known'} in ${input.starter}'s view, runs ${held.join(', ')}${strict}`,
       excused,
     };
   }

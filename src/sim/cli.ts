@@ -2,12 +2,14 @@
  * `npm run sim -- --seed N [--trace]`: replay one seed (the knobs are printed first).
  * `npm run sim -- --seeds A..B [--keep-going]`: run a range (with --keep-going, every failing seed is listed, one
  * line each, instead of stopping at the first). `npm run soak` (`--soak`): random seeds until Ctrl-C.
- * Options `--nodes`, `--links`, `--ms` fix what the seed would otherwise draw; `--broken KIND` runs a deliberately
- * broken variant. Exits non-zero on the first failure.
+ * Options `--nodes`, `--links`, `--ms`, `--mode` fix what the seed would otherwise draw; `--broken KIND` runs a
+ * deliberately broken variant. Exits non-zero on the first failure. A range and the soak print, per protection mode,
+ * the seeds run, the simulated hours, the failures and what the protection did (fencings, watchdog resets, quorum
+ * losses, split-brain time).
  */
 import { randomInt } from 'node:crypto';
-import { describeKnobs } from './knobs.js';
-import { knobsFor, runSeed, type RunOptions } from './run.js';
+import { describeKnobs, PROTECTION_MODES, type ProtectionMode } from './knobs.js';
+import { knobsFor, ModeTallies, runSeed, type RunOptions } from './run.js';
 import { BROKEN_VARIANTS, type BrokenVariant } from './world.js';
 
 function main(argv: readonly string[]): number {
@@ -27,6 +29,11 @@ function main(argv: readonly string[]): number {
     const n = Number(value);
     if (!Number.isInteger(n) || n < 1) return usage(`${flag} must be a positive integer: ${value}`);
     options[key] = n;
+  }
+  const mode = args.get('--mode');
+  if (mode !== undefined) {
+    if (!(PROTECTION_MODES as readonly string[]).includes(mode)) return usage(`--mode must be one of ${PROTECTION_MODES.join(', ')}`);
+    options.mode = mode as ProtectionMode;
   }
   const broken = args.get('--broken');
   if (broken !== undefined) {
@@ -48,19 +55,30 @@ function main(argv: readonly string[]): number {
     const [from, to] = [Number(match[1]), Number(match[2])];
     const started = performance.now();
     const elapsed = (): string => `${((performance.now() - started) / 1000).toFixed(1)} s`;
+    const tallies = new ModeTallies();
     if (args.has('--keep-going')) {
       const failed: string[] = [];
       for (let s = from; s <= to; s++) {
         const result = runSeed(s, options);
+        tallies.add(s, result);
         if (result.ok) continue;
         failed.push(`${s}:${result.checker}`);
-        console.log(`${result.failure.split('\n')[0]}\n  replay: ${result.replayCommand}`);
+        console.log(`${result.failure.split('\n')[0]} [${result.mode}]\n  replay: ${result.replayCommand}`);
       }
-      console.log(`${to - from + 1 - failed.length} of ${to - from + 1} seeds passed in ${elapsed()}${failed.length > 0 ? `; failed (seed:checker): ${failed.join(' ')}` : ''}`);
+      console.log(`${to - from + 1 - failed.length} of ${to - from + 1} seeds passed in ${elapsed()}, ${(tallies.simulatedMs / 3_600_000).toFixed(2)} simulated hours${failed.length > 0 ? `; failed (seed:checker): ${failed.join(' ')}` : ''}`);
+      console.log(tallies.lines().join('\n'));
       return failed.length > 0 ? 1 : 0;
     }
-    for (let s = from; s <= to; s++) if (report(s, options, false) !== 0) return 1;
-    console.log(`${to - from + 1} seeds passed in ${elapsed()}`);
+    for (let s = from; s <= to; s++) {
+      const result = runSeed(s, options);
+      tallies.add(s, result);
+      if (!result.ok) {
+        console.error(result.failure);
+        return 1;
+      }
+    }
+    console.log(`${to - from + 1} seeds passed in ${elapsed()}, ${(tallies.simulatedMs / 3_600_000).toFixed(2)} simulated hours`);
+    console.log(tallies.lines().join('\n'));
     return 0;
   }
   if (args.has('--soak')) {
@@ -88,16 +106,18 @@ function report(seed: number, options: RunOptions, verbose: boolean): number {
 function soak(options: RunOptions): void {
   const started = performance.now();
   let seeds = 0;
-  let simulatedMs = 0;
+  const tallies = new ModeTallies();
   const failed: string[] = [];
   let lastReport = started;
-  const status = (): string => {
+  let lastModes = started;
+  const status = (modes: boolean): string => {
     const seconds = (performance.now() - started) / 1000;
     const failures = failed.length === 0 ? 'none failed' : `${failed.length} failed (seed:checker): ${failed.slice(-20).join(' ')}`;
-    return `${seeds} seeds in ${seconds.toFixed(0)} s: ${(seeds / seconds).toFixed(1)} seeds/s, ${(simulatedMs / 3_600_000).toFixed(2)} simulated hours; ${failures}`;
+    const line = `${seeds} seeds in ${seconds.toFixed(0)} s: ${(seeds / seconds).toFixed(1)} seeds/s, ${(tallies.simulatedMs / 3_600_000).toFixed(2)} simulated hours; ${failures}`;
+    return modes ? [line, ...tallies.lines()].join('\n') : line;
   };
   process.on('SIGINT', () => {
-    console.log(`\nstopped: ${status()}`);
+    console.log(`\nstopped: ${status(true)}`);
     process.exit(failed.length > 0 ? 1 : 0);
   });
   const batch = (): void => {
@@ -105,16 +125,18 @@ function soak(options: RunOptions): void {
       const seed = randomInt(0, 2 ** 31);
       const result = runSeed(seed, options);
       seeds += 1;
+      tallies.add(seed, result);
       if (!result.ok) {
         console.error(result.failure);
         failed.push(`${seed}:${result.checker}`);
-        continue;
       }
-      simulatedMs += result.stats.simulatedMs;
     }
     if (performance.now() - lastReport > 5000) {
       lastReport = performance.now();
-      console.log(status());
+      // Every minute, the per-mode counts too.
+      const modes = performance.now() - lastModes > 60_000;
+      if (modes) lastModes = performance.now();
+      console.log(status(modes));
     }
     setImmediate(batch);
   };
@@ -123,7 +145,7 @@ function soak(options: RunOptions): void {
 }
 
 function usage(problem: string): number {
-  console.error(`${problem}\nusage: sim --seed N [--trace] | --seeds A..B [--keep-going] | --soak  [--nodes N] [--links N] [--ms N] [--broken ${BROKEN_VARIANTS.join('|')}]`);
+  console.error(`${problem}\nusage: sim --seed N [--trace] | --seeds A..B [--keep-going] | --soak  [--nodes N] [--links N] [--ms N] [--mode ${PROTECTION_MODES.join('|')}] [--broken ${BROKEN_VARIANTS.join('|')}]`);
   return 2;
 }
 

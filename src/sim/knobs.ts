@@ -1,11 +1,15 @@
 /**
  * Everything a simulator run varies, drawn from the seed alone (TigerBeetle's PacketSimulatorOptions): the cluster
  * shape, the failure-detector timings, the network, the fault mix, the attack rate, the resource groups, the
- * simulated agents and the operator. Printed first, so a failing seed explains itself before it replays.
+ * simulated agents, the operator and the split-brain protection (its mode, fence devices, watchdog, ping targets).
+ * Printed first, so a failing seed explains itself before it replays. The protection and the newer fault kinds come
+ * from a stream of their own, so that the rest of a seed's knobs are what they were before protection was simulated
+ * (two-node modes and the arbitrator redraw the groups, which depend on the node count).
  */
 import type { GroupSpec, ResourceSpec } from '../core/group-types.js';
+import type { NoQuorumPolicy } from '../core/quorum.js';
 import { nodeName, type MembershipTimings } from '../core/types.js';
-import type { Random } from '../lib/random.js';
+import { SeededRandom, type Random } from '../lib/random.js';
 
 export type FaultKind =
   | 'partition'
@@ -16,7 +20,19 @@ export type FaultKind =
   | 'pause'
   | 'leave'
   | 'congestion'
-  | 'loss-burst';
+  | 'loss-burst'
+  /** Several islands: every node on one of 2..n sides. */
+  | 'partition-islands'
+  /** One side cannot reach the other, the other way works. */
+  | 'partition-oneway'
+  /** Heavy loss one way only, between two nodes or two sides. */
+  | 'asymmetric-loss'
+  /** A partition that comes and goes several times, each time around deadtime. */
+  | 'flapping'
+  /** A pause longer than deadtime (and sometimes than the watchdog timeout). */
+  | 'long-pause'
+  /** A node's uplink to (some of) the ping targets is cut (ping modes only). */
+  | 'uplink';
 
 export const FAULT_KINDS: readonly FaultKind[] = [
   'partition',
@@ -28,7 +44,77 @@ export const FAULT_KINDS: readonly FaultKind[] = [
   'leave',
   'congestion',
   'loss-burst',
+  'partition-islands',
+  'partition-oneway',
+  'asymmetric-loss',
+  'flapping',
+  'long-pause',
+  'uplink',
 ];
+
+/** The fault kinds of the first simulator, whose weights come from the seed's main stream (kept as they were). */
+const CLASSIC_FAULT_KINDS = FAULT_KINDS.slice(0, 9);
+
+/**
+ * How a seed protects against split brain (the cluster's `quorum`, `arbitrator`, `ping`, `fencing` and `watchdog`):
+ *   - heartbeat: two nodes without a tie-breaker (each side takes over, as heartbeat does), or no-quorum ignore;
+ *   - quorum: three or more nodes, majority only;
+ *   - watchdog: quorum plus a watchdog on every node;
+ *   - fencing: a fence device for every node (two nodes or more);
+ *   - arbitrator: one extra node that holds no group and backs one side, 2–4 other nodes;
+ *   - ping: ping targets break ties (the world simulates the targets and cuts uplinks);
+ *   - and the combinations ping+fencing, arbitrator+fencing, watchdog+fencing.
+ */
+export type ProtectionMode = 'heartbeat' | 'quorum' | 'watchdog' | 'fencing' | 'arbitrator' | 'ping' | 'ping+fencing' | 'arbitrator+fencing' | 'watchdog+fencing';
+
+export const PROTECTION_MODES: readonly ProtectionMode[] = ['heartbeat', 'quorum', 'watchdog', 'fencing', 'arbitrator', 'ping', 'ping+fencing', 'arbitrator+fencing', 'watchdog+fencing'];
+const MODE_WEIGHTS: Readonly<Record<ProtectionMode, number>> = {
+  heartbeat: 14,
+  quorum: 14,
+  watchdog: 12,
+  fencing: 14,
+  arbitrator: 10,
+  ping: 10,
+  'ping+fencing': 9,
+  'arbitrator+fencing': 8,
+  'watchdog+fencing': 9,
+};
+
+export interface FenceKnobs {
+  /** Head start of the preferred node in a fencing race. */
+  readonly delayMs: number;
+  /** A failed fencing is tried again after this long. */
+  readonly retryMs: number;
+  /** A fence operation takes uniformly durationMsMin..durationMsMax. */
+  readonly durationMsMin: number;
+  readonly durationMsMax: number;
+  /** Chance that a fence operation fails (fault phase only: fence failures are faults). */
+  readonly failChance: number;
+  /** Fencing slower than deadtime. */
+  readonly slow: boolean;
+}
+
+export interface PingKnobs {
+  /** Ping targets (each a group of one address). */
+  readonly targets: number;
+  readonly intervalMs: number;
+  /** A target unanswered this long is unreachable; the core's pingDeadMs. */
+  readonly deadMs: number;
+  readonly rttMsMax: number;
+  /** Chance that a partition also cuts the uplink of one of its sides (symmetric or not to the split). */
+  readonly partitionUplink: number;
+}
+
+export interface ProtectionKnobs {
+  readonly mode: ProtectionMode;
+  readonly noQuorum: NoQuorumPolicy;
+  readonly waitForAll: boolean;
+  /** Index of the arbitrator (always the last node), or -1. */
+  readonly arbitrator: number;
+  readonly watchdogTimeoutMs: number | undefined;
+  readonly fencing: FenceKnobs | undefined;
+  readonly ping: PingKnobs | undefined;
+}
 
 export interface LinkKnobs {
   /** Steady loss probability per packet during the fault phase (0 in the liveness phase). */
@@ -90,19 +176,29 @@ export interface SimKnobs {
   readonly groups: readonly GroupSpec[];
   readonly agents: AgentKnobs;
   readonly operator: OperatorKnobs;
+  readonly protection: ProtectionKnobs;
 }
 
 export interface KnobOverrides {
   readonly nodes?: number;
   readonly links?: number;
   readonly simulatedMs?: number;
+  /** Forces the protection mode instead of drawing it (the other protection knobs are still drawn). */
+  readonly mode?: ProtectionMode;
+  /** Forces the no-quorum policy (a broken variant needs `stop`). */
+  readonly noQuorum?: NoQuorumPolicy;
 }
 
 export const SIMULATED_MS_DEFAULT = 60_000;
 
 export function drawKnobs(seed: number, random: Random, overrides: KnobOverrides): SimKnobs {
   const between = (min: number, max: number): number => min + random.int(max - min + 1);
-  const nodes = overrides.nodes ?? between(3, 5);
+  // Protection and the newer fault kinds come from a stream of their own, so that the main stream (and with it the
+  // membership, network and classic fault knobs of every seed) stays as it was before protection was simulated.
+  const extra = new SeededRandom((seed ^ 0x7a0d1c3b) >>> 0);
+  const drawnNodes = overrides.nodes ?? between(3, 5);
+  const mode = overrides.mode ?? drawMode(extra, overrides.nodes);
+  const nodes = nodeCount(mode, drawnNodes, overrides.nodes !== undefined, extra);
   const links = overrides.links ?? between(1, 3);
   // Realistic keepalives (100–500 ms); warntime past two keepalives plus the delay spread, so a clean network never
   // makes a peer late; deadtime 4–7 keepalives; initdead 2–3 deadtimes (heartbeat's advice: at least twice).
@@ -124,7 +220,12 @@ export function drawKnobs(seed: number, random: Random, overrides: KnobOverrides
     });
   }
   const weights = {} as Record<FaultKind, number>;
-  for (const kind of FAULT_KINDS) weights[kind] = random.float() < 0.2 ? 0 : between(1, 5);
+  for (const kind of CLASSIC_FAULT_KINDS) weights[kind] = random.float() < 0.2 ? 0 : between(1, 5);
+  for (const kind of FAULT_KINDS.slice(CLASSIC_FAULT_KINDS.length)) weights[kind] = extra.float() < 0.4 ? 0 : 1 + extra.int(3);
+  const drawn = drawProtection(mode, nodes, { keepaliveMs, deadtimeMs }, extra);
+  const protection = overrides.noQuorum === undefined ? drawn : { ...drawn, noQuorum: overrides.noQuorum };
+  if (protection.ping === undefined) weights.uplink = 0;
+  const arbitrated = protection.arbitrator >= 0 ? 1 : 0;
   return {
     seed,
     nodes,
@@ -140,8 +241,106 @@ export function drawKnobs(seed: number, random: Random, overrides: KnobOverrides
     faultWeights: weights,
     attackMeanIntervalMs: between(200, 2000),
     keepDownChance: random.float() * 0.5,
-    ...drawGroupKnobs(nodes, random),
+    ...drawGroupKnobs(nodes - arbitrated, random),
+    protection,
   };
+}
+
+function drawMode(extra: SeededRandom, forcedNodes: number | undefined): ProtectionMode {
+  const allowed = PROTECTION_MODES.filter((mode) => forcedNodes !== 2 || ['heartbeat', 'fencing', 'ping', 'ping+fencing'].includes(mode));
+  const total = allowed.reduce((sum, mode) => sum + MODE_WEIGHTS[mode], 0);
+  let draw = extra.float() * total;
+  for (const mode of allowed) {
+    draw -= MODE_WEIGHTS[mode];
+    if (draw < 0) return mode;
+  }
+  return allowed[allowed.length - 1] as ProtectionMode;
+}
+
+/** Two-node clusters where the mode is about them (heartbeat, fencing, ping); quorum and arbitrator need three. */
+function nodeCount(mode: ProtectionMode, drawn: number, forced: boolean, extra: SeededRandom): number {
+  const twoNodeChance = mode === 'heartbeat' ? 0.75 : mode === 'fencing' || mode === 'ping' || mode === 'ping+fencing' ? 0.4 : 0;
+  const two = extra.float() < twoNodeChance;
+  if (forced) return mode === 'arbitrator' || mode === 'arbitrator+fencing' ? Math.max(3, drawn) : drawn;
+  return two ? 2 : drawn;
+}
+
+function drawProtection(mode: ProtectionMode, nodes: number, t: { keepaliveMs: number; deadtimeMs: number }, extra: SeededRandom): ProtectionKnobs {
+  const between = (min: number, max: number): number => min + extra.int(max - min + 1);
+  const fenced = mode === 'fencing' || mode.endsWith('+fencing');
+  const quorumModes = mode !== 'heartbeat';
+  // Every draw is made whatever the mode, so that the mode alone decides what is used.
+  const freezeDraw = extra.float();
+  const waitDraw = extra.float();
+  const ignoreDraw = extra.float();
+  const watchdogMs = between(1000, 5000);
+  const slow = extra.float() < 0.25;
+  const durationMsMin = slow ? Math.round(t.deadtimeMs * (1 + 0.3 * extra.float())) : between(5, 200);
+  const durationMsMax = slow ? Math.round(durationMsMin + t.deadtimeMs * extra.float()) : between(durationMsMin, 3000);
+  const failChance = extra.float() < 0.3 ? 0 : 0.3 * extra.float();
+  // Half the seeds give the preferred node a head start longer than any fencing (a race has one survivor); the
+  // others a random one, so that both sides of a race may be powered off.
+  const delayMs = extra.float() < 0.5 ? durationMsMax + between(50, 1000) : between(0, 2 * t.deadtimeMs);
+  const retryMs = between(300, 3000);
+  const pingTargets = between(1, 3);
+  const pingDeadMs = between(1000, 4000);
+  const pingIntervalMs = Math.max(100, Math.floor(pingDeadMs / between(3, 5)));
+  const pingRttMs = between(1, 50);
+  const partitionUplink = extra.float();
+  let noQuorum: NoQuorumPolicy = quorumModes && freezeDraw < 0.2 ? 'freeze' : 'stop';
+  if (mode === 'heartbeat' && (nodes > 2 || ignoreDraw < 0.25)) noQuorum = 'ignore';
+  return {
+    mode,
+    noQuorum,
+    waitForAll: quorumModes && waitDraw < 0.2,
+    arbitrator: mode === 'arbitrator' || mode === 'arbitrator+fencing' ? nodes - 1 : -1,
+    watchdogTimeoutMs: mode === 'watchdog' || mode === 'watchdog+fencing' ? watchdogMs : undefined,
+    fencing: fenced ? { delayMs, retryMs, durationMsMin, durationMsMax, failChance, slow } : undefined,
+    ping: mode === 'ping' || mode === 'ping+fencing' ? { targets: pingTargets, intervalMs: pingIntervalMs, deadMs: pingDeadMs, rttMsMax: pingRttMs, partitionUplink } : undefined,
+  };
+}
+
+/** Fencing or a watchdog: a start beside a live holder is a violation even when the starter holds it dead or left. */
+export function strictSafety(knobs: SimKnobs): boolean {
+  const p = knobs.protection;
+  return p.fencing !== undefined || (p.watchdogTimeoutMs !== undefined && p.noQuorum !== 'ignore');
+}
+
+/**
+ * The extra time the protection may take before a group runs once membership agrees: the arbitrator's switch delay,
+ * the ping wait of a tie, then either fencing (the race delay and one fencing, or a fencing begun before the faults
+ * stopped that failed, its retry and a second one) or, without fencing, the watchdog wait for a dead peer.
+ */
+export function protectionSettleMs(knobs: SimKnobs): number {
+  const p = knobs.protection;
+  const t = knobs.timings;
+  let ms = 0;
+  if (p.arbitrator >= 0) ms += t.deadtimeMs + t.keepaliveMs;
+  if (p.ping !== undefined) ms += p.ping.deadMs + p.ping.intervalMs + p.ping.rttMsMax;
+  // Every node has a fence device: a dead peer is fenced, never waited out by its watchdog.
+  const f = p.fencing;
+  if (f !== undefined) ms += Math.max(f.delayMs + f.durationMsMax, 2 * f.durationMsMax + f.retryMs);
+  else if (p.watchdogTimeoutMs !== undefined) ms += t.deadtimeMs + (p.ping === undefined ? 0 : p.ping.deadMs + p.ping.intervalMs) + p.watchdogTimeoutMs + t.keepaliveMs;
+  return ms;
+}
+
+/** How long a node that lost quorum (policy stop) may still hold something: an op in flight, a probe and a stop of each resource. */
+export function quorumStopBoundMs(knobs: SimKnobs): number {
+  const perGroup = Math.max(0, ...knobs.groups.map((group) => group.resources.reduce((sum, r) => sum + r.monitorTimeoutMs + r.stopTimeoutMs, 0)));
+  return maxOpTimeoutMs(knobs) + perGroup + 2 * knobs.timings.keepaliveMs + 100;
+}
+
+export function describeProtection(knobs: SimKnobs): string {
+  const p = knobs.protection;
+  const parts = [`protection ${p.mode}: no-quorum ${p.noQuorum}${p.waitForAll ? ', wait-for-all' : ''}`];
+  if (p.arbitrator >= 0) parts.push(`arbitrator node${p.arbitrator + 1}`);
+  if (p.watchdogTimeoutMs !== undefined) parts.push(`watchdog ${p.watchdogTimeoutMs} ms`);
+  const f = p.fencing;
+  if (f !== undefined) parts.push(`fencing ${f.durationMsMin}-${f.durationMsMax} ms${f.slow ? ' (slow)' : ''}, fails ${pct(f.failChance)}, race delay ${f.delayMs} ms, retry ${f.retryMs} ms`);
+  const g = p.ping;
+  if (g !== undefined) parts.push(`ping ${g.targets} target(s) every ${g.intervalMs} ms, dead after ${g.deadMs} ms, rtt ≤${g.rttMsMax} ms, partitions cut an uplink ${pct(g.partitionUplink)}`);
+  parts.push(`strict safety ${strictSafety(knobs)}; protection settle ${protectionSettleMs(knobs)} ms`);
+  return parts.join('; ');
 }
 
 /** Groups, agents and operator, drawn after everything else so that the membership knobs of a seed stay put. */
@@ -275,7 +474,7 @@ export function groupLivenessBoundMs(knobs: SimKnobs, group: GroupSpec): number 
 /** The liveness phase: the convergence bound, then a stretch in which agreement must hold steadily. */
 export function livenessPhaseMs(knobs: SimKnobs): number {
   const groups = Math.max(0, ...knobs.groups.map((group) => groupLivenessBoundMs(knobs, group)));
-  const settle = knobs.groups.length === 0 ? 0 : maxOpTimeoutMs(knobs) + groups + 3000;
+  const settle = knobs.groups.length === 0 ? 0 : maxOpTimeoutMs(knobs) + groups + protectionSettleMs(knobs) + 3000;
   return convergenceBoundMs(knobs) + Math.max(5000, 3 * knobs.timings.deadtimeMs, settle);
 }
 
@@ -288,6 +487,7 @@ export function describeKnobs(knobs: SimKnobs): string {
   const weights = Object.entries(knobs.faultWeights).filter(([, w]) => w > 0).map(([k, w]) => `${k}×${w}`).join(' ');
   return [
     `seed ${knobs.seed}: ${knobs.nodes} nodes, ${knobs.links} links, ${knobs.simulatedMs} ms simulated`,
+    describeProtection(knobs),
     `timings: keepalive ${t.keepaliveMs} ms, warntime ${t.warntimeMs} ms, deadtime ${t.deadtimeMs} ms, initdead ${t.initdeadMs} ms`,
     links,
     `faults every ~${knobs.faultMeanIntervalMs} ms: ${weights || 'none'}; congestion up to ${knobs.congestionMsMax} ms`,

@@ -3,17 +3,27 @@
  * simulated network that carries real encoded bytes through the real codec and replay guard, with simulated agents
  * and kernels, a seeded fault injector, an operator and an attacker.
  *
- * Phases: faults (loss, delay, duplication, reordering, partitions, link outages, crashes and restarts, pauses,
- * graceful leaves, congestion, loss bursts; failing, hanging and crashing agents; operator commands), then liveness
- * (everything healed, every paused node resumed, each down node restarted or left down, agents healthy) in which
- * membership must agree within `convergenceBoundMs` and every group must settle within `groupLivenessBoundMs`. The
- * attacker (forged, replayed, cross-link and mutated packets) runs in both phases. Checkers run after every step
- * (see checkers.ts).
+ * Phases: faults (loss, delay, duplication, reordering, partitions of every shape — k|n-k, islands, one-way cuts,
+ * one-way loss, flapping —, link outages, crashes and restarts, pauses (some longer than deadtime or the watchdog
+ * timeout), graceful leaves, congestion, loss bursts, cut uplinks to the ping targets; failing, hanging and crashing
+ * agents; failing fence devices; operator commands), then liveness (everything healed, every paused node resumed,
+ * each down node restarted or left down, agents and fence devices healthy) in which membership must agree within
+ * `convergenceBoundMs` and every group that the running nodes can be quorate for must settle within
+ * `groupLivenessBoundMs` (plus what the protection may take, `protectionSettleMs`). The attacker (forged, replayed,
+ * cross-link and mutated packets) runs in both phases. Checkers run after every step (see checkers.ts).
+ *
+ * Split-brain protection, as the seed's mode configures it (knobs.ts): the cores get the matching ProtectionSpec;
+ * the world runs the fence devices (a `fence` action powers the target off after the drawn delay unless the device
+ * fails, and the result goes back as `fence-finished`), a watchdog per node (fed every timeout/3 while the core's
+ * `watchdogVerdict` allows it and the daemon runs unpaused; it resets the machine a timeout after the last feed;
+ * armed at start, disarmed only by a clean exit holding nothing or a power loss), and the ping targets (each daemon
+ * probes every interval, a reply counts for `deadMs`, the core gets `ping-score` when the score changes).
  *
  * The kernel of each node is a map resource → running: agents change it when they finish (a start that fails or
- * hangs may leave its resource running), a service crash clears one entry, a reboot clears them all. A crashed
- * node keeps its kernel until it restarts (a machine that is down still "holds" what ran, but is not alive for
- * the checkers); a crash of tandemd alone (the `daemonCrash` knob) keeps it across the restart as leftovers.
+ * hangs may leave its resource running), a service crash clears one entry, a power loss (a crash of the machine, a
+ * fencing, a watchdog reset) clears them all at once. A crash of tandemd alone (the `daemonCrash` knob) keeps the
+ * machine on and its kernel running, across the restart as leftovers; strict safety counts such a machine as a
+ * holder (its daemon is down, its resources are not).
  *
  * Invariants:
  *   1. Everything random comes from the seed: one `SeededRandom`, forked per concern in a fixed order.
@@ -23,10 +33,13 @@
  */
 import { NodeCore, type NodeAction, type NodeInput, type NodeStepOutput } from '../core/node.js';
 import { leaveDeadlineMs } from '../core/groups.js';
+import type { FenceRequest } from '../core/fencing.js';
+import type { ProtectionSpec } from '../core/quorum.js';
 import type { AttributeEntry, GroupAdminRequest, GroupSpec, GroupsView, NodeReport, OperationOutcome, RunOperation } from '../core/group-types.js';
 import {
   instant,
   linkName,
+  type Instant,
   nodeName,
   type LinkName,
   type MembershipConfig,
@@ -56,8 +69,12 @@ import {
   convergenceBoundMs,
   faultPhaseMs,
   groupLivenessBoundMs,
+  maxDelayEverMs,
   maxOpTimeoutMs,
   overlapBoundMs,
+  protectionSettleMs,
+  quorumStopBoundMs,
+  strictSafety,
   type FaultKind,
   type SimKnobs,
 } from './knobs.js';
@@ -81,10 +98,14 @@ const WALL_EPOCH_MS = 1_760_000_000_000;
  *   - silent-after-pause (c): a node that stops sending after its first detected pause;
  *   - start-everywhere (safety): every node starts every group once it has heard a peer, grants or not;
  *   - never-start (liveness): start operations are never run (the core waits for them forever);
- *   - never-yield (overlap): stop operations are never run, so the loser of a healed split brain keeps the group.
+ *   - never-yield (overlap): stop operations are never run, so the loser of a healed split brain keeps the group;
+ *   - no-fence-wait (strict safety): the world has fence devices (mode `fencing` unless forced otherwise), but the
+ *     cores are configured without fencing or a watchdog, so they take a dead peer's groups over at once;
+ *   - no-quorum-stop (quorum): the cluster's policy is stop (mode `quorum`), but the cores are configured `freeze`, so
+ *     a node that lost quorum keeps its groups.
  */
-export type BrokenVariant = 'dead-too-early' | 'no-replay-guard' | 'silent-after-pause' | 'start-everywhere' | 'never-start' | 'never-yield';
-export const BROKEN_VARIANTS: readonly BrokenVariant[] = ['dead-too-early', 'no-replay-guard', 'silent-after-pause', 'start-everywhere', 'never-start', 'never-yield'];
+export type BrokenVariant = 'dead-too-early' | 'no-replay-guard' | 'silent-after-pause' | 'start-everywhere' | 'never-start' | 'never-yield' | 'no-fence-wait' | 'no-quorum-stop';
+export const BROKEN_VARIANTS: readonly BrokenVariant[] = ['dead-too-early', 'no-replay-guard', 'silent-after-pause', 'start-everywhere', 'never-start', 'never-yield', 'no-fence-wait', 'no-quorum-stop'];
 
 export interface WorldOptions {
   readonly broken?: BrokenVariant;
@@ -121,6 +142,17 @@ export interface SimStats {
   readonly groupSettleMaxMs: number | undefined;
   /** Longest overlap of two holders that heard each other (the overlap checker's bound is per group). */
   readonly overlapMaxMs: number;
+  readonly protectionMode: string;
+  readonly fencingsRequested: number;
+  readonly fencingsSucceeded: number;
+  readonly fencingsFailed: number;
+  readonly watchdogResets: number;
+  /** `quorum-lost` events (a core's partition lost quorum). */
+  readonly quorumLosses: number;
+  /** Machines powered off: crashes, fencings and watchdog resets. */
+  readonly powerLosses: number;
+  /** Time during which two powered machines both ran part of a group, summed over groups. */
+  readonly splitBrainMs: number;
 }
 
 /** What the world needs of a node's core: NodeCore, or a deliberately broken wrapper of it. */
@@ -129,6 +161,8 @@ interface SimCore {
   membershipView(): MembershipView;
   groupsView(): GroupsView;
   groupsStopped(): boolean;
+  holdsNothing(): boolean;
+  watchdogVerdict(now: Instant): { feed: boolean; reason: string };
 }
 
 interface AgentRun {
@@ -182,6 +216,22 @@ interface SimNode {
   lastReport: NodeReport | undefined;
   /** A graceful leave waiting for the groups to stop (or its deadline). */
   leavePending: { readonly deadlineAt: number; finishing: boolean } | undefined;
+  /** The machine is on (its daemon may have crashed alone); off after a crash, a fencing or a watchdog reset. */
+  powered: boolean;
+  /** The watchdog: armed by the daemon's start, disarmed by a clean exit (magic close) or a power loss. */
+  watchdogArmed: boolean;
+  watchdogFedAt: number;
+  /** The ping prober of the current daemon: last reply per target, and the score last handed to the core. */
+  pingReplyAt: number[];
+  pingReported: number | undefined;
+  /** Per sender: the ping score of the report the core keeps as that sender's last (same acceptance rule). */
+  heardScore: Map<NodeName, { readonly generation: number; readonly rev: number; readonly score: number | undefined }>;
+  /** Since when the core says its partition has lost quorum (from its events), undefined while it does not. */
+  lostSince: number | undefined;
+  /** When the daemon last started or resumed from a pause. */
+  activeSince: number;
+  /** This incarnation saw a clean stretch with every voter running (for wait-for-all). */
+  sawAll: boolean;
 }
 
 type SimEvent =
@@ -193,6 +243,8 @@ interface Cut {
   readonly link: LinkName | undefined;
   /** Directed pairs `from>to` (node indexes) that cannot reach each other. */
   readonly pairs: ReadonlySet<string>;
+  /** A lossy cut drops this share of the pairs' packets instead of all of them. */
+  readonly loss?: number;
 }
 
 export class World {
@@ -205,6 +257,20 @@ export class World {
   private readonly attackRandom: SeededRandom;
   private readonly agentRandom: SeededRandom;
   private readonly operatorRandom: SeededRandom;
+  private readonly fenceRandom: SeededRandom;
+  private readonly pingRandom: SeededRandom;
+  private readonly protection: ProtectionSpec;
+  private readonly strict: boolean;
+  /** `node/target` → active uplink cuts. */
+  private readonly uplinkCuts = new Map<string, number>();
+  /** Where the agreement and liveness bounds start: the end of faults, or a later power loss of a running node. */
+  private quietSince: number;
+  /** The last attribute a core wrote on its own account (a fencing's result, an operator command). */
+  private lastAttributeWriteAt = 0;
+  /** Since when the network is clean and every voter runs unpaused (wait-for-all), or undefined. */
+  private cleanSince: number | undefined;
+  private readonly splitSince = new Map<string, number>();
+  private splitBrainMs = 0;
   private readonly groupSpecs: readonly GroupSpec[];
   private readonly groupResources = new Map<string, readonly string[]>();
   /** Resources a monitor or the reconciler watches: the only ones a service crash may hit. */
@@ -240,6 +306,12 @@ export class World {
     agentFaults: {} as Record<string, number>,
     operatorCommands: {} as Record<string, number>,
     startsBesideUnseenHolder: 0,
+    fencingsRequested: 0,
+    fencingsSucceeded: 0,
+    fencingsFailed: 0,
+    watchdogResets: 0,
+    quorumLosses: 0,
+    powerLosses: 0,
   };
 
   constructor(
@@ -253,6 +325,8 @@ export class World {
     const setupRandom = random.fork(4);
     this.agentRandom = random.fork(5);
     this.operatorRandom = random.fork(6);
+    this.fenceRandom = random.fork(7);
+    this.pingRandom = random.fork(8);
     this.groupSpecs = knobs.groups;
     for (const group of knobs.groups) this.groupResources.set(group.name, group.resources.map((resource) => resource.id));
     for (const resource of knobs.groups.flatMap((group) => group.resources)) {
@@ -264,7 +338,9 @@ export class World {
     const secret = (salt: number): Buffer => Buffer.from(`sim-${knobs.seed}-${salt}-0123456789abcdef`, 'utf8');
     this.ring = { keys: [{ id: 1, secret: secret(1) }, { id: 2, secret: secret(2) }], sendKeyId: 1 };
     this.faultEndMs = faultPhaseMs(knobs);
+    this.quietSince = this.faultEndMs;
     this.boundMs = convergenceBoundMs(knobs);
+    this.strict = strictSafety(knobs);
     const names = Array.from({ length: knobs.nodes }, (_, i) => nodeName(`node${i + 1}`));
     const nodeLinks = names.map((_, i) => (i === knobs.nodeMissingLastLink ? this.linkNames.slice(0, -1) : this.linkNames));
     const clusterNodes = names.map((name, i) => ({ name, links: nodeLinks[i] ?? [] }));
@@ -299,8 +375,18 @@ export class World {
         persistedAttributes: [],
         lastReport: undefined,
         leavePending: undefined,
+        powered: false,
+        watchdogArmed: false,
+        watchdogFedAt: 0,
+        pingReplyAt: [],
+        pingReported: undefined,
+        heardScore: new Map(),
+        lostSince: undefined,
+        activeSince: 0,
+        sawAll: false,
       });
     }
+    this.protection = this.protectionSpec(names);
     for (const node of this.nodes) {
       const at = setupRandom.int(Math.floor(knobs.timings.initdeadMs / 2));
       this.call(at, () => this.start(node));
@@ -313,6 +399,34 @@ export class World {
       if (knobs.operator.meanIntervalMs > 0) this.call(exponential(this.operatorRandom, knobs.operator.meanIntervalMs), () => this.operate());
     }
     this.call(this.faultEndMs, () => this.startLiveness());
+    const p = knobs.protection;
+    const watchdogMs = p.watchdogTimeoutMs;
+    if (watchdogMs !== undefined) {
+      const every = Math.max(1, Math.floor(watchdogMs / 3));
+      for (const node of this.nodes) this.call(setupRandom.int(every), () => this.watchdogTick(node, every));
+    }
+    const ping = p.ping;
+    if (ping !== undefined) for (const node of this.nodes) this.call(setupRandom.int(ping.intervalMs), () => this.pingTick(node));
+    const everyMs = Math.max(1, Math.floor(knobs.timings.keepaliveMs / 2));
+    this.call(everyMs, () => this.protectionCheck(everyMs));
+  }
+
+  /** The cores' split-brain protection, as the config of the seed's mode gives it. */
+  private protectionSpec(names: readonly NodeName[]): ProtectionSpec {
+    const p = this.knobs.protection;
+    const arbitrator = p.arbitrator >= 0 ? names[p.arbitrator] : undefined;
+    const f = p.fencing;
+    return {
+      votes: new Map(names.map((name) => [name, 1])),
+      order: names,
+      arbitrator,
+      noQuorum: p.noQuorum,
+      waitForAll: p.waitForAll,
+      // As the daemon's config gives it: a reachability change is certain after dead plus one probe round.
+      pingDeadMs: p.ping === undefined ? undefined : p.ping.deadMs + p.ping.intervalMs,
+      fencing: f === undefined ? undefined : { nodes: new Set(names.filter((name) => name !== arbitrator)), delayMs: f.delayMs, retryMs: f.retryMs },
+      watchdogTimeoutMs: p.watchdogTimeoutMs,
+    };
   }
 
   /** Runs to the end; throws SimFailure on the first broken invariant. */
@@ -335,7 +449,7 @@ export class World {
           break;
       }
     }
-    if (this.phase === 'liveness' && this.now >= this.faultEndMs + this.boundMs) {
+    if (this.phase === 'liveness' && this.now >= this.quietSince + this.boundMs) {
       this.checkAgreementNow();
       this.checkGroupsNow();
     }
@@ -347,6 +461,8 @@ export class World {
       const settled = (state.settledAt ?? this.now) - this.livenessBase(state.since);
       settleMax = Math.max(settleMax ?? settled, settled);
     }
+    for (const since of this.splitSince.values()) this.splitBrainMs += this.now - since;
+    this.splitSince.clear();
     return {
       seed: this.knobs.seed,
       nodes: this.knobs.nodes,
@@ -360,6 +476,8 @@ export class World {
       groupsLivenessChecked: checked,
       groupSettleMaxMs: settleMax,
       overlapMaxMs: this.overlap.longestMs,
+      protectionMode: this.knobs.protection.mode,
+      splitBrainMs: this.splitBrainMs,
     };
   }
 
@@ -389,9 +507,14 @@ export class World {
     if (broken === 'dead-too-early') {
       const t = node.config.timings;
       const deadtimeMs = Math.max(t.keepaliveMs + 1, Math.floor(t.deadtimeMs / 2));
-      return new NodeCore({ ...node.config, timings: { ...t, deadtimeMs, warntimeMs: Math.min(t.warntimeMs, deadtimeMs - 1) } }, groups, attributes);
+      return new NodeCore({ ...node.config, timings: { ...t, deadtimeMs, warntimeMs: Math.min(t.warntimeMs, deadtimeMs - 1) } }, groups, attributes, undefined, this.protection);
     }
-    const core = new NodeCore(node.config, groups, attributes);
+    if (broken === 'no-fence-wait') {
+      // The fence devices and watchdogs stay in the world (and the checkers strict); the cores know of neither.
+      return new NodeCore(node.config, groups, attributes, undefined, { ...this.protection, fencing: undefined, watchdogTimeoutMs: undefined });
+    }
+    if (broken === 'no-quorum-stop') return new NodeCore(node.config, groups, attributes, undefined, { ...this.protection, noQuorum: 'freeze' });
+    const core = new NodeCore(node.config, groups, attributes, undefined, this.protection);
     if (broken === 'silent-after-pause') return new SilentAfterPause(core);
     if (broken === 'start-everywhere') return new StartEverywhere(core, node.name, groups);
     if (broken === 'never-start') return new DropOperations(core, 'start');
@@ -415,6 +538,16 @@ export class World {
     node.pendingResults = [];
     node.lastReport = undefined;
     node.leavePending = undefined;
+    node.powered = true;
+    node.pingReplyAt = [];
+    node.pingReported = undefined;
+    node.heardScore = new Map();
+    node.lostSince = undefined;
+    node.activeSince = this.now;
+    node.sawAll = false;
+    this.cleanSince = undefined;
+    // The daemon opens the watchdog as it starts (and feeds it at once).
+    if (this.knobs.protection.watchdogTimeoutMs !== undefined) this.feedWatchdog(node, true);
     const leftovers = [...node.kernel].filter(([, running]) => running).map(([resource]) => resource);
     if (!node.kernelSurvives) node.kernel.clear();
     node.kernelSurvives = false;
@@ -438,7 +571,31 @@ export class World {
     node.kernelSurvives = kernelSurvives;
     node.pendingResults = [];
     node.leavePending = undefined;
+    node.lostSince = undefined;
+    this.cleanSince = undefined;
     this.recountHolders();
+  }
+
+  /**
+   * The machine loses power (a crash, a fencing, a watchdog reset): its daemon stops, every resource in its kernel is
+   * gone, its watchdog with it. A running node brought down in the liveness phase stays down, and the agreement and
+   * liveness bounds start again from here.
+   */
+  private powerOff(node: SimNode, why: string): void {
+    const running = node.core !== undefined;
+    if (running) this.crash(node, why);
+    else this.trace(`${node.name} powered off (${why})`);
+    if (node.powered) this.stats.powerLosses += 1;
+    node.powered = false;
+    node.kernel.clear();
+    node.kernelSurvives = false;
+    node.watchdogArmed = false;
+    // A powered-off node holds nothing: what a failed stop left there is gone (the cores learn it from the fencing or
+    // the watchdog wait; without either, an operator's cleanup says so).
+    if (this.strict) for (const nodes of this.tainted.values()) nodes.delete(node.name);
+    this.recountHolders();
+    if (running && this.phase === 'liveness') this.quietSince = this.now;
+    if (running) this.restartLater(node);
   }
 
   private step(node: SimNode, input: NodeInput): void {
@@ -490,8 +647,17 @@ export class World {
       case 'emit': {
         const e = action.event;
         if (e.kind === 'peer-dead') this.stats.peerDeadEvents += 1;
-        if (e.kind === 'pause-detected') this.stats.pausesDetected += 1;
+        if (e.kind === 'pause-detected') {
+          this.stats.pausesDetected += 1;
+          // The core forgets its peers' reports after a pause longer than deadtime (Groups.paused).
+          if (Number(e.data?.gapMs ?? 0) > this.knobs.timings.deadtimeMs) node.heardScore.clear();
+        }
         if (e.kind === 'leaving') node.leaving = true;
+        if (e.kind === 'quorum-lost') {
+          this.stats.quorumLosses += 1;
+          node.lostSince ??= this.now;
+        }
+        if (e.kind === 'quorum-gained' || e.kind === 'quorum-pending') node.lostSince = undefined;
         if (this.options.trace) this.trace(`${node.name} ${e.kind}${e.node && e.node !== node.name ? ` ${e.node}` : ''}${e.link ? ` ${e.link}` : ''}${e.group ? ` ${e.group}` : ''}: ${e.reason}`);
         return;
       }
@@ -502,6 +668,9 @@ export class World {
         for (const link of links) for (let i = 0; i < repeats; i++) this.send(node, link, action.message);
         return;
       }
+      case 'fence':
+        this.fence(node, action);
+        return;
     }
   }
 
@@ -534,9 +703,191 @@ export class World {
     const incarnation = node.incarnation;
     this.call(this.now + 1, () => {
       if (node.incarnation !== incarnation) return;
-      this.crash(node, 'exited after leave', true);
+      this.exitAfterLeave(node);
       this.restartLater(node);
     });
+  }
+
+  /** The daemon exits after its leave: a clean exit holding nothing disarms the watchdog (magic close), as tandemd does. */
+  private exitAfterLeave(node: SimNode): void {
+    if (node.core?.holdsNothing() === true) node.watchdogArmed = false;
+    this.crash(node, 'exited after leave', true);
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Split-brain protection: fence devices, watchdogs, ping targets, and the checks that need them
+
+  /**
+   * A fence device powers the target off after the drawn delay, unless the operation fails (a fault: only while the
+   * faults last). The device acts once commanded, whatever becomes of the daemon that asked; the result goes back to
+   * that daemon if it still runs. A target already off is fenced at once.
+   */
+  private fence(from: SimNode, request: FenceRequest): void {
+    this.stats.fencingsRequested += 1;
+    const f = this.knobs.protection.fencing;
+    const r = this.fenceRandom;
+    const durationDraw = r.float();
+    const failDraw = r.float();
+    const durationMs = f === undefined ? 0 : Math.round(f.durationMsMin + durationDraw * (f.durationMsMax - f.durationMsMin));
+    const incarnation = from.incarnation;
+    this.trace(`${from.name} fence device: power off ${request.node} (request ${request.requestId}, ${durationMs} ms): ${request.reason}`);
+    this.call(this.now + durationMs, () => {
+      const target = this.nodes.find((node) => node.name === request.node);
+      const fail = f === undefined || target === undefined || (this.phase === 'faults' && failDraw < f.failChance);
+      let summary: string;
+      if (fail) {
+        this.stats.fencingsFailed += 1;
+        summary = f === undefined ? 'no fence device' : 'simulated fence device failure';
+        this.trace(`${from.name} fence device: fencing of ${request.node} FAILED (request ${request.requestId})`);
+      } else {
+        this.stats.fencingsSucceeded += 1;
+        summary = target.powered ? 'powered off' : 'was already off';
+        this.trace(`${from.name} fence device: ${request.node} ${summary} (request ${request.requestId})`);
+        if (target.powered) this.powerOff(target, `fenced by ${from.name}`);
+      }
+      if (from.incarnation !== incarnation || from.core === undefined) return;
+      const input: NodeInput = { kind: 'fence-finished', now: instant(this.now), requestId: request.requestId, ok: !fail, summary };
+      if (!fail) this.lastAttributeWriteAt = this.now;
+      if (from.paused !== undefined) from.pendingResults.push(input);
+      else this.step(from, input);
+    });
+  }
+
+  /** The daemon feeds the watchdog every timeout/3 while its core allows it; a paused or dead daemon does not. */
+  private watchdogTick(node: SimNode, everyMs: number): void {
+    this.call(this.now + everyMs, () => this.watchdogTick(node, everyMs));
+    if (node.core === undefined || node.paused !== undefined || !node.watchdogArmed) return;
+    if (node.core.watchdogVerdict(instant(this.now)).feed) this.feedWatchdog(node, false);
+  }
+
+  private feedWatchdog(node: SimNode, arm: boolean): void {
+    const timeoutMs = this.knobs.protection.watchdogTimeoutMs;
+    if (timeoutMs === undefined) return;
+    if (arm) node.watchdogArmed = true;
+    const fedAt = this.now;
+    node.watchdogFedAt = fedAt;
+    this.call(fedAt + timeoutMs, () => {
+      if (!node.watchdogArmed || node.watchdogFedAt !== fedAt || !node.powered) return;
+      this.stats.watchdogResets += 1;
+      this.powerOff(node, `watchdog reset: not fed for ${timeoutMs} ms${node.core === undefined ? ' (tandemd is not running)' : node.paused !== undefined ? ' (tandemd is paused)' : ''}`);
+    });
+  }
+
+  /** The ping prober: every interval it pings each target its uplink reaches; a reply counts for deadMs. */
+  private pingTick(node: SimNode): void {
+    const ping = this.knobs.protection.ping;
+    if (ping === undefined) return;
+    this.call(this.now + ping.intervalMs, () => this.pingTick(node));
+    if (node.core === undefined || node.paused !== undefined) return;
+    const incarnation = node.incarnation;
+    for (let t = 0; t < ping.targets; t++) {
+      const rttMs = 1 + this.pingRandom.int(ping.rttMsMax);
+      if (this.uplinkCuts.has(`${node.index}/${t}`)) continue;
+      this.call(this.now + rttMs, () => {
+        if (node.incarnation !== incarnation || node.core === undefined || this.uplinkCuts.has(`${node.index}/${t}`)) return;
+        node.pingReplyAt[t] = this.now;
+        this.call(this.now + ping.deadMs, () => {
+          if (node.incarnation === incarnation) this.updatePing(node);
+        });
+        this.updatePing(node);
+      });
+    }
+  }
+
+  /** Hands the core its score when it changed (never the initial all-unreachable one, as the prober does). */
+  private updatePing(node: SimNode): void {
+    const ping = this.knobs.protection.ping;
+    if (ping === undefined || node.core === undefined || node.paused !== undefined) return;
+    let score = 0;
+    for (let t = 0; t < ping.targets; t++) {
+      const at = node.pingReplyAt[t];
+      if (at !== undefined && this.now - at < ping.deadMs) score += 1;
+    }
+    if (score === node.pingReported || (node.pingReported === undefined && score === 0)) return;
+    node.pingReported = score;
+    this.trace(`${node.name} ping: ${score} of ${ping.targets} target(s) reachable`);
+    this.step(node, { kind: 'ping-score', now: instant(this.now), score });
+  }
+
+  /**
+   * Every half keepalive, all run long: DESIGN invariant 2 (a node whose core says its partition lost quorum, policy
+   * stop, holds nothing once its ops could have stopped everything, unless a stop failed there), and the clean
+   * stretches that satisfy wait-for-all.
+   */
+  private protectionCheck(everyMs: number): void {
+    this.call(this.now + everyMs, () => this.protectionCheck(everyMs));
+    const p = this.knobs.protection;
+    if (p.waitForAll) this.watchAllSeen();
+    if (p.noQuorum !== 'stop' || this.groupSpecs.length === 0) return;
+    const boundMs = quorumStopBoundMs(this.knobs);
+    for (const node of this.nodes) {
+      const core = node.core;
+      if (core === undefined || node.paused !== undefined || node.lostSince === undefined) continue;
+      const since = Math.max(node.lostSince, node.activeSince);
+      if (this.now - since <= boundMs) continue;
+      const groups = core.groupsView().groups;
+      for (const group of this.groupSpecs) {
+        if (!this.holdsAny(node, group.name)) continue;
+        if (this.tainted.get(group.name)?.has(node.name) === true) continue;
+        if (groups.find((entry) => entry.name === group.name)?.phase === 'unclean') continue;
+        const held = (this.groupResources.get(group.name) ?? []).filter((resource) => node.kernel.get(resource) === true);
+        this.fail('quorum', `${node.name} has had no quorum since ${node.lostSince} ms (running unpaused since ${since} ms; no-quorum policy stop), but still runs ${held.join(', ')} of ${group.name} ${this.now - since} ms later (bound ${boundMs} ms), and no stop of it failed there`);
+      }
+    }
+  }
+
+  /** wait-for-all: an incarnation has seen every voter once it ran through a clean stretch with all of them running. */
+  private watchAllSeen(): void {
+    const arbitrator = this.protection.arbitrator;
+    const voters = this.nodes.filter((node) => node.name !== arbitrator);
+    const clean =
+      voters.every((node) => node.core !== undefined && node.paused === undefined) &&
+      this.cuts.size === 0 &&
+      this.linkDown.size === 0 &&
+      [...this.lossBursts.values()].every((list) => list.length === 0) &&
+      [...this.congestion.values()].every((list) => list.length === 0);
+    if (!clean) {
+      this.cleanSince = undefined;
+      return;
+    }
+    this.cleanSince ??= this.now;
+    if (this.now - this.cleanSince >= 2 * this.knobs.timings.deadtimeMs + maxDelayEverMs(this.knobs)) for (const node of this.nodes) if (node.core !== undefined) node.sawAll = true;
+  }
+
+  /**
+   * Whether the running nodes (all connected once faults stop) can be quorate, computed from the configuration and
+   * from who runs, not from the cores' verdicts: a majority of the votes of running nodes (the arbitrator's when it
+   * runs); a tie counts only with fencing, in a two-node cluster without tie-breaker, or when every running voter's
+   * ping score beats the last score it heard from each voter that is down; with wait-for-all, only once every voter
+   * runs, or a running incarnation went through a clean stretch with all of them.
+   */
+  private quorumTruth(): { runnable: boolean; why: string } {
+    const spec = this.protection;
+    if (spec.noQuorum === 'ignore') return { runnable: true, why: 'no-quorum policy ignore' };
+    const voters = this.nodes.filter((node) => node.name !== spec.arbitrator);
+    const liveVoters = voters.filter((node) => node.core !== undefined);
+    const arbitrator = this.nodes.find((node) => node.name === spec.arbitrator);
+    const votes = liveVoters.length + (arbitrator?.core !== undefined && arbitrator !== undefined ? 1 : 0);
+    const expected = this.nodes.length;
+    const count = `${votes} of ${expected} votes run`;
+    if (spec.waitForAll && liveVoters.length < voters.length && !this.nodes.some((node) => node.core !== undefined && node.sawAll)) {
+      return { runnable: false, why: `wait-for-all: not every node was seen at once (${count})` };
+    }
+    if (2 * votes > expected) return { runnable: true, why: `quorate: ${count}` };
+    if (2 * votes < expected) return { runnable: false, why: `no quorum: ${count}` };
+    const ping = this.knobs.protection.ping;
+    if (ping !== undefined) {
+      const down = voters.filter((node) => node.core === undefined);
+      const won = liveVoters.filter((node) => {
+        const own = node.pingReported;
+        const theirs = down.map((peer) => node.heardScore.get(peer.name)?.score).filter((score): score is number => score !== undefined);
+        return own !== undefined && theirs.length > 0 && own > Math.max(...theirs);
+      });
+      if (won.length === liveVoters.length && won.length > 0) return { runnable: true, why: `tie broken by ping: ${count}` };
+    }
+    if (spec.fencing !== undefined) return { runnable: true, why: `tie broken by fencing: ${count}` };
+    if (voters.length === 2 && spec.arbitrator === undefined) return { runnable: true, why: `tie of two nodes without tie-breaker (heartbeat): ${count}` };
+    return { runnable: false, why: `tie without a tie-breaker: ${count}` };
   }
 
   // -------------------------------------------------------------------------------------------------------------
@@ -658,8 +1009,9 @@ export class World {
     }
   }
 
-  private kernelNodes(): KernelNode[] {
-    return this.nodes.map((node) => ({ name: node.name, alive: node.core !== undefined, running: (resource: string) => node.kernel.get(resource) === true }));
+  /** `powered`: a machine whose daemon crashed alone still runs what its kernel holds (strict safety counts it). */
+  private kernelNodes(powered = false): KernelNode[] {
+    return this.nodes.map((node) => ({ name: node.name, alive: powered ? node.powered : node.core !== undefined, running: (resource: string) => node.kernel.get(resource) === true }));
   }
 
   private holdsAny(node: SimNode, group: string): boolean {
@@ -677,8 +1029,28 @@ export class World {
     }
     this.contested = contested;
     if (contested.length === 0) this.overlap.clear();
-    // A split brain ends when its group runs on one node again.
-    for (const key of [...this.splitBrains]) if (!contested.includes(key.split('|')[0] ?? '')) this.splitBrains.delete(key);
+    for (const group of this.groupSpecs) {
+      let powered = 0;
+      for (const node of this.nodes) if (node.powered && this.holdsAny(node, group.name)) powered += 1;
+      const since = this.splitSince.get(group.name);
+      if (powered > 1 && since === undefined) this.splitSince.set(group.name, this.now);
+      if (powered <= 1 && since !== undefined) {
+        this.splitBrainMs += this.now - since;
+        this.splitSince.delete(group.name);
+      }
+    }
+    // A split brain ends when its group runs on one node again, unless one side is only between a stop and a start
+    // (a restart in place, a start under way): that side still holds the group in its own view, on the same grant.
+    for (const key of [...this.splitBrains]) {
+      const [group, ...pair] = key.split('|');
+      if (group === undefined || contested.includes(group)) continue;
+      const acting = pair.some((name) => {
+        const core = this.nodes.find((node) => node.name === name)?.core;
+        const phase = core?.groupsView().groups.find((entry) => entry.name === group)?.phase;
+        return phase === 'starting' || phase === 'recovering';
+      });
+      if (!acting) this.splitBrains.delete(key);
+    }
   }
 
   private checkStartSafety(node: SimNode, op: RunOperation): void {
@@ -691,8 +1063,9 @@ export class World {
       resource: op.resource,
       resources: this.groupResources.get(op.group) ?? [op.resource],
       peerState: (peer) => states.get(peer),
-      nodes: this.kernelNodes(),
+      nodes: this.kernelNodes(this.strict),
       inSplitBrain: (holder) => this.splitBrains.has(splitBrainKey(op.group, node.name, holder)),
+      strict: this.strict ? `protection ${this.knobs.protection.mode}: it had to be fenced or certainly reset by its watchdog first` : undefined,
     });
     for (const holder of result.excused) {
       this.splitBrains.add(splitBrainKey(op.group, node.name, holder));
@@ -766,7 +1139,8 @@ export class World {
     const at = running[r.int(running.length)];
     const group = this.groupSpecs[r.int(this.groupSpecs.length)] as GroupSpec;
     const anyNode = this.nodes[r.int(this.nodes.length)] as SimNode;
-    const choice = r.int(11);
+    const fencing = this.protection.fencing !== undefined;
+    const choice = r.int(fencing ? 12 : 11);
     const target = r.float() < 0.25 ? undefined : group.nodes[r.int(group.nodes.length)];
     if (at === undefined) return;
     let request: GroupAdminRequest;
@@ -774,14 +1148,37 @@ export class World {
     else if (choice < 5) request = { kind: 'standby', node: anyNode.name, on: true };
     else if (choice < 8) request = { kind: 'standby', node: anyNode.name, on: false };
     else if (choice < 10) request = { kind: 'cleanup', group: group.name };
-    else request = { kind: 'takeover' };
+    else if (choice < 11) request = { kind: 'takeover' };
+    else {
+      const targets = this.nodes.filter((node) => node !== at && node.name !== this.protection.arbitrator);
+      const target = targets[r.int(targets.length)];
+      if (target === undefined) return;
+      request = { kind: 'fence', node: target.name };
+    }
     this.command(at, request);
   }
 
+  /**
+   * A cleanup tells the cores that a dead or departed node that was unclean for the group is down. Where fencing or a
+   * watchdog makes safety strict, the operator makes sure first: every such machine that still runs part of the
+   * group (its daemon down, or held dead or left by a running node) is powered off.
+   */
+  private makeSureDown(group: string): void {
+    if (!this.strict) return;
+    for (const node of this.tainted.get(group) ?? []) {
+      const sim = this.nodes.find((candidate) => candidate.name === node);
+      if (sim === undefined || !sim.powered || !this.holdsAny(sim, group)) continue;
+      const heldDown = sim.core === undefined || this.nodes.some((other) => other.core?.membershipView().peers.some((peer) => peer.name === node && (peer.state === 'dead' || peer.state === 'left')) === true);
+      if (heldDown) this.powerOff(sim, `the operator makes sure it is down before cleaning ${group} up`);
+    }
+  }
+
   private command(at: SimNode, request: GroupAdminRequest): void {
+    if (request.kind === 'cleanup') this.makeSureDown(request.group);
     const label = request.kind === 'standby' ? (request.on ? 'standby' : 'online') : request.kind;
     this.stats.operatorCommands[label] = (this.stats.operatorCommands[label] ?? 0) + 1;
     this.trace(`operator on ${at.name}: ${JSON.stringify(request)}`);
+    this.lastAttributeWriteAt = this.now;
     this.step(at, { kind: 'group-admin', now: instant(this.now), request });
   }
 
@@ -810,7 +1207,7 @@ export class World {
     for (const to of this.nodes) {
       if (to === node || !to.links.includes(link)) continue;
       if (this.blocked(node.index, to.index, link)) continue;
-      if (this.netRandom.float() < loss) continue;
+      if (this.netRandom.float() < Math.max(loss, this.cutLoss(node.index, to.index, link))) continue;
       const copies = this.netRandom.float() < knobs.duplicate ? 2 : 1;
       for (let c = 0; c < copies; c++) {
         const delay = knobs.delayMsMin + this.netRandom.float() * (knobs.delayMsMax - knobs.delayMsMin) + this.netRandom.float() * congestionMs;
@@ -821,9 +1218,18 @@ export class World {
 
   private blocked(from: number, to: number, link: LinkName): boolean {
     for (const cut of this.cuts) {
-      if ((cut.link === undefined || cut.link === link) && cut.pairs.has(`${from}>${to}`)) return true;
+      if (cut.loss === undefined && (cut.link === undefined || cut.link === link) && cut.pairs.has(`${from}>${to}`)) return true;
     }
     return false;
+  }
+
+  /** The loss the lossy cuts add from one node to another (0 when none applies). */
+  private cutLoss(from: number, to: number, link: LinkName): number {
+    let loss = 0;
+    for (const cut of this.cuts) {
+      if (cut.loss !== undefined && (cut.link === undefined || cut.link === link) && cut.pairs.has(`${from}>${to}`)) loss = Math.max(loss, cut.loss);
+    }
+    return loss;
   }
 
   private deliver(packet: Packet, to: SimNode, link: LinkName): void {
@@ -859,6 +1265,15 @@ export class World {
     packet.admittedBy.add(`${to.name}#${to.incarnation}`);
     this.stats.packetsHandedToCores += 1;
     if (received.message.type === 'heartbeat') to.lastHeartbeatHandedAtMs.set(received.envelope.from, this.now);
+    const report = received.message.report;
+    if (report !== undefined) {
+      // Groups.received keeps a report of a newer generation, or a higher revision of the same one.
+      const known = to.heardScore.get(received.envelope.from);
+      const generation = received.envelope.generation;
+      if (known === undefined || generation > known.generation || (generation === known.generation && report.rev > known.rev)) {
+        to.heardScore.set(received.envelope.from, { generation, rev: report.rev, score: report.quorum?.pingScore });
+      }
+    }
     this.step(to, { kind: 'message-received', now: instant(this.now), envelope: received.envelope, message: received.message });
   }
 
@@ -900,6 +1315,73 @@ export class World {
         for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) if (side[i] !== side[j]) pairs.add(`${i}>${j}`);
         const groups = [true, false].map((s) => this.nodes.filter((_, i) => side[i] === s).map((x) => x.name).join(','));
         this.cut({ link: oneLink, pairs }, durationMs, `partition {${groups[0]}} | {${groups[1]}} on ${on}`);
+        this.partitionUplink(side, durationMs);
+        return;
+      }
+      case 'partition-islands': {
+        const islands = 2 + r.int(n - 1);
+        const island = this.nodes.map(() => r.int(islands));
+        if (island.every((x) => x === island[0])) island[r.int(n)] = ((island[0] ?? 0) + 1) % islands;
+        const pairs = new Set<string>();
+        for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) if (island[i] !== island[j]) pairs.add(`${i}>${j}`);
+        const label = [...new Set(island)].map((x) => `{${this.nodes.filter((_, i) => island[i] === x).map((node) => node.name).join(',')}}`).join(' | ');
+        this.cut({ link: oneLink, pairs }, durationMs, `partition into islands ${label} on ${on}`);
+        this.partitionUplink(island.map((x) => x === island[0]), durationMs);
+        return;
+      }
+      case 'partition-oneway':
+      case 'asymmetric-loss': {
+        // One side (a single node half the time) cannot reach the other, or loses most of what it sends there.
+        const single = r.float() < 0.5;
+        const pick = r.int(n);
+        const side = single ? this.nodes.map((_, i) => i === pick) : this.nodes.map(() => r.float() < 0.5);
+        if (side.every((s) => s) || side.every((s) => !s)) side[r.int(n)] = !side[0];
+        const reverse = r.float() < 0.5;
+        const loss = kind === 'asymmetric-loss' ? 0.5 + 0.49 * r.float() : undefined;
+        const pairs = new Set<string>();
+        for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) if (side[i] !== side[j] && side[i] !== reverse) pairs.add(`${i}>${j}`);
+        const names = [true, false].map((s) => this.nodes.filter((_, i) => side[i] === s).map((x) => x.name).join(','));
+        const [from, to] = reverse ? [names[1], names[0]] : [names[0], names[1]];
+        const what = loss === undefined ? 'cannot reach' : `loses ${Math.round(loss * 100)}% of what it sends to`;
+        this.cut({ link: oneLink, pairs, ...(loss === undefined ? {} : { loss }) }, durationMs, `one way: {${from}} ${what} {${to}} on ${on}`);
+        return;
+      }
+      case 'flapping': {
+        const side = this.nodes.map(() => r.float() < 0.5);
+        if (side.every((s) => s) || side.every((s) => !s)) side[r.int(n)] = !side[0];
+        const pairs = new Set<string>();
+        for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) if (side[i] !== side[j]) pairs.add(`${i}>${j}`);
+        const groups = [true, false].map((s) => this.nodes.filter((_, i) => side[i] === s).map((x) => x.name).join(','));
+        const deadtimeMs = this.knobs.timings.deadtimeMs;
+        const flaps = 3 + r.int(6);
+        let at = this.now;
+        for (let i = 0; i < flaps; i++) {
+          const upMs = Math.round(deadtimeMs * (0.3 + 1.4 * r.float()));
+          const downMs = Math.round(deadtimeMs * (0.2 + 1.3 * r.float()));
+          const cut: Cut = { link: oneLink, pairs };
+          this.call(at, () => {
+            if (this.phase === 'faults') this.cut(cut, upMs, `flapping partition {${groups[0]}} | {${groups[1]}} on ${on}, flap ${i + 1} of ${flaps}`);
+          });
+          at += upMs + downMs;
+        }
+        return;
+      }
+      case 'long-pause': {
+        const node = this.pickRunning(r);
+        if (node === undefined || node.paused !== undefined) return;
+        const deadtimeMs = this.knobs.timings.deadtimeMs;
+        const watchdogMs = this.knobs.protection.watchdogTimeoutMs;
+        const pauseMs = Math.round(watchdogMs !== undefined && r.float() < 0.5 ? deadtimeMs + watchdogMs * (0.5 + r.float()) : deadtimeMs * (1.2 + 4.8 * r.float()));
+        this.pause(node, pauseMs, r.float() < 0.5);
+        return;
+      }
+      case 'uplink': {
+        const ping = this.knobs.protection.ping;
+        const node = this.nodes[r.int(n)] as SimNode;
+        if (ping === undefined) return;
+        const all = r.float() < 0.6;
+        const targets = Array.from({ length: ping.targets }, (_, t) => t).filter(() => all || r.float() < 0.5);
+        this.cutUplink([node], targets, durationMs);
         return;
       }
       case 'partition-asymmetric': {
@@ -934,19 +1416,16 @@ export class World {
         const node = this.mayStop() ? this.pickRunning(r) : undefined;
         const daemonOnly = r.float() < this.knobs.agents.daemonCrash;
         if (node === undefined) return;
-        this.crash(node, daemonOnly ? 'fault: tandemd crashes' : 'fault: crash', daemonOnly);
-        this.restartLater(node);
+        if (daemonOnly) {
+          this.crash(node, 'fault: tandemd crashes', true);
+          this.restartLater(node);
+        } else this.powerOff(node, 'fault: crash');
         return;
       }
       case 'pause': {
         const node = this.pickRunning(r);
         if (node === undefined || node.paused !== undefined) return;
-        const pause = { id: this.nextPauseId++, timerFirst: r.float() < 0.5 };
-        node.paused = pause;
-        this.trace(`fault: pause ${node.name} for ${durationMs} ms`);
-        this.call(this.now + durationMs, () => {
-          if (node.paused?.id === pause.id) this.resume(node);
-        });
+        this.pause(node, durationMs, r.float() < 0.5);
         return;
       }
       case 'leave': {
@@ -973,6 +1452,41 @@ export class World {
         return;
       }
     }
+  }
+
+  private pause(node: SimNode, durationMs: number, timerFirst: boolean): void {
+    const pause = { id: this.nextPauseId++, timerFirst };
+    node.paused = pause;
+    this.cleanSince = undefined;
+    this.trace(`fault: pause ${node.name} for ${durationMs} ms`);
+    this.call(this.now + durationMs, () => {
+      if (node.paused?.id === pause.id) this.resume(node);
+    });
+  }
+
+  /** In ping modes a partition sometimes cuts the uplink of one of its sides too (either side: symmetric or not). */
+  private partitionUplink(side: readonly boolean[], durationMs: number): void {
+    const ping = this.knobs.protection.ping;
+    if (ping === undefined) return;
+    const r = this.faultRandom;
+    if (r.float() >= ping.partitionUplink) return;
+    const which = r.float() < 0.5;
+    const nodes = this.nodes.filter((_, i) => side[i] === which);
+    this.cutUplink(nodes, Array.from({ length: ping.targets }, (_, t) => t), durationMs);
+  }
+
+  private cutUplink(nodes: readonly SimNode[], targets: readonly number[], durationMs: number): void {
+    if (nodes.length === 0 || targets.length === 0) return;
+    const keys = nodes.flatMap((node) => targets.map((t) => `${node.index}/${t}`));
+    for (const key of keys) this.uplinkCuts.set(key, (this.uplinkCuts.get(key) ?? 0) + 1);
+    this.trace(`fault: uplink of ${nodes.map((node) => node.name).join(',')} to ping target(s) ${targets.join(',')} cut for ${durationMs} ms`);
+    this.call(this.now + durationMs, () => {
+      for (const key of keys) {
+        const count = this.uplinkCuts.get(key) ?? 0;
+        if (count > 1) this.uplinkCuts.set(key, count - 1);
+        else this.uplinkCuts.delete(key);
+      }
+    });
   }
 
   private cut(cut: Cut, durationMs: number, label: string): void {
@@ -1014,6 +1528,8 @@ export class World {
     for (const packet of buffered) if (node.core !== undefined) this.receiveLegit(packet, node);
     for (const result of results) this.step(node, { ...result, now: instant(this.now) });
     if (!pause.timerFirst) this.step(node, { kind: 'timer-due', now: instant(this.now) });
+    node.activeSince = this.now;
+    this.updatePing(node);
   }
 
   private startLiveness(): void {
@@ -1023,9 +1539,10 @@ export class World {
     this.linkDown.clear();
     this.lossBursts.clear();
     this.congestion.clear();
+    this.uplinkCuts.clear();
     for (const node of this.nodes) {
       if (node.paused !== undefined) this.resume(node);
-      if (node.leaving) this.crash(node, 'exited after leave', true);
+      if (node.leaving) this.exitAfterLeave(node);
     }
     const down = this.nodes.filter((node) => node.core === undefined);
     const keepDown = down.filter(() => this.faultRandom.float() < this.knobs.keepDownChance);
@@ -1068,7 +1585,7 @@ export class World {
 
   /** Where the liveness bound of a group starts: membership agreed, old ops over, and its preconditions steady. */
   private livenessBase(since: number): number {
-    return Math.max(this.faultEndMs + this.boundMs + maxOpTimeoutMs(this.knobs), since);
+    return Math.max(this.quietSince + this.boundMs + maxOpTimeoutMs(this.knobs) + protectionSettleMs(this.knobs), since);
   }
 
   /**
@@ -1080,7 +1597,7 @@ export class World {
   private checkGroupsNow(): void {
     if (this.groupSpecs.length === 0) return;
     const live = this.nodes.filter((node) => node.core !== undefined);
-    if (this.now > this.faultEndMs + this.boundMs + 10 * this.knobs.timings.keepaliveMs) {
+    if (this.now > Math.max(this.quietSince + this.boundMs, this.lastAttributeWriteAt) + 10 * this.knobs.timings.keepaliveMs) {
       const tables = live.map((node) => JSON.stringify(node.persistedAttributes));
       const differs = live.findIndex((_, i) => tables[i] !== tables[0]);
       if (differs > 0) {
@@ -1090,6 +1607,7 @@ export class World {
     const standby = new Set<string>();
     for (const node of live) for (const entry of node.persistedAttributes) if (entry.key.startsWith('standby/') && entry.value !== '') standby.add(entry.key.slice('standby/'.length));
     const kernels = this.kernelNodes();
+    const quorum = this.quorumTruth();
     for (const group of this.groupSpecs) {
       const unclean = [...(this.tainted.get(group.name) ?? [])];
       const eligible = live.filter((node) => {
@@ -1098,13 +1616,13 @@ export class World {
         const own = report?.groups.find((entry) => entry.name === group.name);
         return report !== undefined && !report.leaving && own !== undefined && own.phase !== 'unclean' && own.failCount < group.migrationThreshold;
       });
-      const key = `${unclean.join(',')}|${eligible.map((node) => node.name).join(',')}`;
+      const key = `${unclean.join(',')}|${eligible.map((node) => node.name).join(',')}|${quorum.runnable}`;
       let state = this.liveness.get(group.name);
       if (state === undefined || state.key !== key) {
         state = { key, since: this.now, settledAt: undefined, checked: false };
         this.liveness.set(group.name, state);
       }
-      if (unclean.length > 0 || eligible.length === 0) continue;
+      if (unclean.length > 0 || eligible.length === 0 || !quorum.runnable) continue;
       const problem = checkPlacement({ group: group.name, resources: this.groupResources.get(group.name) ?? [], nodes: kernels, eligible: new Set(eligible.map((node) => node.name)) });
       if (problem === undefined) state.settledAt ??= this.now;
       else state.settledAt = undefined;
@@ -1112,7 +1630,7 @@ export class World {
       if (this.now < deadline) continue;
       state.checked = true;
       if (problem !== undefined) {
-        this.fail('liveness', `${problem}; faults stopped at ${this.faultEndMs} ms, membership agreed by ${this.faultEndMs + this.boundMs} ms, the group's preconditions hold since ${state.since} ms, its liveness bound ${groupLivenessBoundMs(this.knobs, group)} ms ran out at ${deadline} ms`);
+        this.fail('liveness', `${problem}; faults stopped at ${this.faultEndMs} ms${this.quietSince > this.faultEndMs ? ` (a running node lost power at ${this.quietSince} ms)` : ''}, membership agreed by ${this.quietSince + this.boundMs} ms, the group's preconditions hold since ${state.since} ms (${quorum.why}), its liveness bound ${groupLivenessBoundMs(this.knobs, group)} ms (+ protection ${protectionSettleMs(this.knobs)} ms) ran out at ${deadline} ms`);
       }
     }
   }
@@ -1126,8 +1644,8 @@ export class World {
       return;
     }
     this.convergedAtMs = undefined;
-    if (this.now > this.faultEndMs + this.boundMs) {
-      this.fail('c', `${problem}; faults stopped at ${this.faultEndMs} ms and the convergence bound is ${this.boundMs} ms`);
+    if (this.now > this.quietSince + this.boundMs) {
+      this.fail('c', `${problem}; faults stopped at ${this.faultEndMs} ms${this.quietSince > this.faultEndMs ? ` (a running node lost power at ${this.quietSince} ms)` : ''} and the convergence bound is ${this.boundMs} ms`);
     }
   }
 
@@ -1223,6 +1741,14 @@ abstract class BrokenCore implements SimCore {
 
   groupsStopped(): boolean {
     return this.core.groupsStopped();
+  }
+
+  holdsNothing(): boolean {
+    return this.core.holdsNothing();
+  }
+
+  watchdogVerdict(now: Instant): { feed: boolean; reason: string } {
+    return this.core.watchdogVerdict(now);
   }
 }
 

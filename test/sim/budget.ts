@@ -25,7 +25,7 @@ export function runBudget(from: number, to: number): void {
         }
         if (!result.ok) assert.fail(result.failure);
         assert.equal(result.stats.simulatedMs, SIMULATED_MS_DEFAULT);
-        assert.ok(result.stats.nodes >= 3 && result.stats.nodes <= 5 && result.stats.links >= 1 && result.stats.links <= 3);
+        assert.ok(result.stats.nodes >= 2 && result.stats.nodes <= 5 && result.stats.links >= 1 && result.stats.links <= 3);
       }
     });
   }
