@@ -140,7 +140,7 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 // ---- other load on the machine ------------------------------------------------------------------------------
 
 /** CPU ticks (utime + stime, 1/100 s) of every process, keyed by pid + start time (a reused pid is another process). */
-interface CpuSnapshot {
+export interface CpuSnapshot {
   readonly atMs: number;
   readonly ticks: ReadonlyMap<string, number>;
   /** Keys of the processes that are this bench or descend from it (the labs, their daemons, nginx, the prober). */
@@ -149,7 +149,7 @@ interface CpuSnapshot {
 
 const TICKS_PER_SECOND = 100;
 
-function cpuSnapshot(): CpuSnapshot {
+export function cpuSnapshot(): CpuSnapshot {
   const parent = new Map<number, number>();
   const keyOf = new Map<number, string>();
   const ticks = new Map<string, number>();
@@ -179,7 +179,7 @@ function cpuSnapshot(): CpuSnapshot {
 }
 
 /** CPU used between two snapshots by processes that are not ours, in % of one CPU. */
-function foreignCpuPercent(before: CpuSnapshot, after: CpuSnapshot): number {
+export function foreignCpuPercent(before: CpuSnapshot, after: CpuSnapshot): number {
   let used = 0;
   for (const [key, ticks] of after.ticks) {
     if (after.own.has(key) || before.own.has(key)) continue;
@@ -193,7 +193,7 @@ function foreignCpuPercent(before: CpuSnapshot, after: CpuSnapshot): number {
  * Waits (at most `maxWaitMs`) until other processes use less than `percent` % of one CPU over a second: the
  * figures are meant for a machine that runs the lab and nothing else heavy. Returns the load last seen.
  */
-async function waitForQuiet(percent: number, maxWaitMs: number, progress: (line: string) => void): Promise<number> {
+export async function waitForQuiet(percent: number, maxWaitMs: number, progress: (line: string) => void): Promise<number> {
   const deadline = Date.now() + maxWaitMs;
   let said = false;
   for (;;) {
@@ -523,7 +523,7 @@ export const leftoverReports: string[] = [];
  * After a lab's teardown nothing it started may live on. Finds this process's descendants whose command line names
  * the lab's directory, reports them and SIGKILLs them (they are ours: started by the lab for this run).
  */
-function reapLeftovers(lab: Lab): void {
+export function reapLeftovers(lab: Lab): void {
   const snapshot = cpuSnapshot();
   const found: string[] = [];
   for (const key of snapshot.own) {

@@ -1,18 +1,24 @@
 /**
  * `npm run bench [-- SECTION ...]`: prints every figure the issues ask for, as min / median / max where
  * repeated. Sections: codec, detection, idle, loss (the 10-minute false-failover run), failover (client-perceived
- * outage per fault, DESIGN §9). Default: all. Lab sections need root (network namespaces). Figures are reports,
+ * outage per fault, DESIGN §9), splitbrain (two VIP holders, takeover and heal per split-brain protection). Default: all. Lab sections need root (network namespaces). Figures are reports,
  * never pass/fail thresholds.
  *
  * Environment: BENCH_RUNS (repetitions; detection default 20, failover default 10), BENCH_LOSS_MINUTES (default 10),
  * BENCH_FAILOVER_FAULTS (comma list of crash,stop,hang,move,failback; default all), BENCH_FAILOVER_TIMINGS
  * (comma list of default,fastest; default both), BENCH_FAILOVER_LOGS (a directory: keep every failover run's logs),
  * BENCH_FAILOVER_QUIET_PERCENT / BENCH_FAILOVER_QUIET_WAIT (before each failover run, wait up to WAIT seconds, default
- * 120, until other processes use less than PERCENT % of one CPU, default 25; runs that start busy are marked).
+ * 120, until other processes use less than PERCENT % of one CPU, default 25; runs that start busy are marked; the
+ * splitbrain section waits the same way). BENCH_SPLITBRAIN_SCENARIOS (comma list of 2of3-quorum, 2of3-watchdog,
+ * 2of3-fencing, pair-fencing-split, pair-fencing-crash, pair-arbitrator-split, pair-ping-asym, pair-none-split,
+ * hang-fencing, hang-nofencing; default all), BENCH_RUNS (splitbrain default 10), BENCH_SPLITBRAIN_RUNS_FOR
+ * (per-scenario runs, e.g. pair-none-split=5,2of3-watchdog=5), BENCH_SPLITBRAIN_LOGS (a directory: keep the logs of
+ * every failed splitbrain run).
  */
 import { runCodecBench } from './codec-bench.js';
 import { detectionTime, falseFailovers, idleCost, type Timings } from './lab-bench.js';
 import { FAULT_KINDS, failoverBench, formatTable, leftoverReports, type FaultKind, type TimingSet } from './failover-bench.js';
+import { SCENARIO_IDS, SPLIT_BRAIN_ANCHORS, formatSplitBrainTable, splitBrainBench, type ScenarioId } from './split-brain-bench.js';
 import { DEFAULT_TIMINGS } from '../src/config/model.js';
 import { formatDuration } from '../src/lib/duration.js';
 
@@ -71,6 +77,7 @@ async function main(): Promise<void> {
     line(`defaults, 2% loss on both links, both CPUs busy, ${seconds} s`, await falseFailovers(DEFAULTS, { lossPercent: 2, lossyLinks: [0, 1], seconds }));
   }
   if (wanted('failover')) await failoverSection();
+  if (wanted('splitbrain')) await splitBrainSection();
 }
 
 function listFromEnv<T extends string>(name: string, allowed: readonly T[]): T[] {
@@ -110,6 +117,48 @@ async function failoverSection(): Promise<void> {
     for (const report of leftoverReports) process.stdout.write(`  ${report}\n`);
   }
   process.stdout.write(`failover summary JSON: ${JSON.stringify(summaries)}\n`);
+}
+
+function runsForFromEnv(name: string): Partial<Record<ScenarioId, number>> {
+  const raw = process.env[name];
+  const out: Partial<Record<ScenarioId, number>> = {};
+  if (raw === undefined || raw.trim() === '') return out;
+  for (const item of raw.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '')) {
+    const [id, count] = item.split('=');
+    if (id === undefined || !SCENARIO_IDS.includes(id as ScenarioId) || !(Number(count) >= 1)) throw new Error(`${name}: expected scenario=runs items (scenarios: ${SCENARIO_IDS.join(', ')}), not ${JSON.stringify(item)}`);
+    out[id as ScenarioId] = Math.floor(Number(count));
+  }
+  return out;
+}
+
+async function splitBrainSection(): Promise<void> {
+  const scenarios = listFromEnv<ScenarioId>('BENCH_SPLITBRAIN_SCENARIOS', SCENARIO_IDS);
+  const runsFor = runsForFromEnv('BENCH_SPLITBRAIN_RUNS_FOR');
+  const quietPercent = Number(process.env.BENCH_FAILOVER_QUIET_PERCENT ?? 25);
+  const started = Date.now();
+  const summaries = await splitBrainBench({
+    runs: failoverRuns,
+    scenarios,
+    runsFor,
+    progress: (text) => process.stderr.write(text + '\n'),
+    quietPercent,
+    quietWaitMs: Number(process.env.BENCH_FAILOVER_QUIET_WAIT ?? 120) * 1000,
+    ...(process.env.BENCH_SPLITBRAIN_LOGS ? { keepLogsDir: process.env.BENCH_SPLITBRAIN_LOGS } : {}),
+  });
+  process.stdout.write(
+    `\nsplit brain: the split-brain lab (tandemd on every node, web = nginx + VIP on n1, keepalive 100ms / deadtime 500ms; fencing delay 2 s; ` +
+      `a new connection to the VIP every 20 ms, 200 ms budget); fresh lab per run; figures min/median/max over the runs that reached their end state; ` +
+      `(a) fault → first OK answer from the final single owner; (b) time two reachable nodes held the VIP (a powered-off node is unreachable from its power-off); ` +
+      `(c) failed probes in the 2 s after the heal (heal 3 s after the owner serves; pair-none-split after 10 s); busy: runs while other processes used >= ${quietPercent}% of a CPU\n` +
+      scenarios.map((id) => `  ${id}: ${summaries.find((summary) => summary.scenario === id)?.describe ?? ''}`).join('\n') + '\n\n',
+  );
+  process.stdout.write(formatSplitBrainTable(summaries, quietPercent) + '\n\n' + SPLIT_BRAIN_ANCHORS + '\n');
+  line('splitbrain: section time (s)', String(Math.round((Date.now() - started) / 1000)));
+  if (leftoverReports.length > 0) {
+    line('splitbrain: labs that left processes after teardown (killed)', String(leftoverReports.length));
+    for (const report of leftoverReports) process.stdout.write(`  ${report}\n`);
+  }
+  process.stdout.write(`splitbrain summary JSON: ${JSON.stringify(summaries)}\n`);
 }
 
 main().catch((error: unknown) => {

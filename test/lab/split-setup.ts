@@ -41,6 +41,22 @@ export interface SetupOptions {
   /** A watchdog stand-in per node at `@LAB@/watchdog-@NODE@`, with this timeout. */
   readonly watchdogMs?: number;
   readonly group?: (lab: Lab, group: GroupYaml) => GroupYaml;
+  /** Filled in as the set-up goes, so that a caller can tear down what a set-up that failed half-way started. */
+  readonly progress?: SetupProgress;
+}
+
+/** What `setUp` has started so far (see `SetupOptions.progress`, `tearDownPartial`). */
+export interface SetupProgress {
+  lab?: Lab;
+  power?: PowerSwitch;
+  standins?: Map<string, WatchdogStandin>;
+}
+
+/** Tears down whatever a set-up started, also one that failed half-way (standins, power switch, lab). Idempotent. */
+export async function tearDownPartial(progress: SetupProgress): Promise<void> {
+  for (const standin of progress.standins?.values() ?? []) standin.close();
+  await progress.power?.close();
+  await progress.lab?.teardown();
 }
 
 /** Lab, power switch / watchdog stand-ins as asked, tandemd everywhere, web on the first node, the client answered by it. */
@@ -48,11 +64,14 @@ export async function setUp(options: SetupOptions): Promise<Setup> {
   requireNginx();
   const all = [...options.nodes, ...(options.arbitrator !== undefined ? [options.arbitrator] : [])];
   const lab = await Lab.create({ nodes: all, links: 2, clients: ['client', ...(options.clients ?? [])] });
+  if (options.progress) options.progress.lab = lab;
   const failFile = join(lab.dir, 'fence-fails');
   const power = options.fencing === true ? await startPowerSwitch(lab) : undefined;
+  if (options.progress && power) options.progress.power = power;
   const agent = options.fencing === true ? installLabFenceAgent(lab) : '';
   const watcher = await VipWatcher.start(lab, options.nodes);
   const standins = new Map<string, WatchdogStandin>();
+  if (options.progress) options.progress.standins = standins;
   if (options.watchdogMs !== undefined) {
     for (const node of all) {
       standins.set(
