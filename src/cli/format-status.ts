@@ -127,6 +127,10 @@ export function formatWhy(report: WhyReport, paint: Paint): string {
   if (failures.length > 0) lines.push(`failures: ${failures.map(([node, count]) => `${node} ${count}`).join(', ')} (tandem cleanup ${report.group} forgets them)`);
   for (const resource of report.resources) lines.push(paint.dim(`  ${resource.id}: ${resource.state}${resource.lastResult ? ` (last: ${resource.lastResult})` : ''}`));
   lines.push('');
+  lines.push(`quorum here: ${report.quorum.status} (${report.quorum.reason}); protection: ${report.quorum.guarantee}`);
+  for (const record of report.fencing.history.slice(-5)) lines.push(`fencing ${clockTime(record.wallTime)} ${record.node} by ${record.by}: ${record.ok ? 'done' : paint.red('FAILED')} (${record.summary})`);
+  for (const record of report.fencing.fenced) lines.push(paint.dim(`fenced: ${record.node} (generation ${record.generation}) by ${record.by}: ${record.summary}`));
+  lines.push('');
   for (const entry of report.story) lines.push(`${clockTime(entry.wallTime)} ${paint.bold(entry.what)}\n         ${entry.why}`);
   return lines.join('\n') + '\n';
 }

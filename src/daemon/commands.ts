@@ -32,6 +32,13 @@ export interface WhyReport {
   readonly failCounts: Readonly<Record<string, number>>;
   readonly resources: GroupView['resources'];
   readonly story: readonly { readonly wallTime: string; readonly what: string; readonly why: string }[];
+  /** This node's quorum, which decides whether it may start anything. */
+  readonly quorum: { readonly status: string; readonly reason: string; readonly guarantee: string };
+  /** Fencings this node ran (newest last), and what the cluster knows fenced. */
+  readonly fencing: {
+    readonly history: readonly { readonly node: string; readonly wallTime: string; readonly ok: boolean; readonly by: string; readonly summary: string }[];
+    readonly fenced: readonly { readonly node: string; readonly generation: number; readonly by: string; readonly summary: string }[];
+  };
 }
 
 /** Parses an untrusted JSON body into a request, or says what is wrong with it. */
@@ -116,11 +123,17 @@ export function explainGroup(driver: Driver, group: string, clock: Clock): WhyRe
   const view = driver.groups().groups.find((candidate) => candidate.name === group);
   if (view === undefined) return unknown('group', group, driver.groups().groups.map((candidate) => candidate.name));
   const offset = clock.wallNow() - clock.monotonicNow();
+  const protection = driver.protection();
   return {
     group,
     node: driver.self,
     ...groupFacts(view),
     resources: view.resources,
     story: view.story.map((entry) => ({ wallTime: new Date(entry.at + offset).toISOString(), what: entry.what, why: entry.why })),
+    quorum: { status: protection.quorum.status, reason: protection.quorum.reason, guarantee: protection.guarantee },
+    fencing: {
+      history: protection.fencing.history.map((record) => ({ node: record.node, wallTime: new Date(record.at + offset).toISOString(), ok: record.ok, by: record.by, summary: record.summary })),
+      fenced: protection.fencing.fenced,
+    },
   };
 }
