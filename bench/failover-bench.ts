@@ -60,6 +60,7 @@ import {
   type VipWatcher,
 } from '../test/lab/web.js';
 import type { Timings } from './lab-bench.js';
+import { alignColumns } from './table.js';
 
 export type FaultKind = 'crash' | 'stop' | 'hang' | 'move' | 'failback';
 export const FAULT_KINDS: readonly FaultKind[] = ['crash', 'stop', 'hang', 'move', 'failback'];
@@ -687,9 +688,7 @@ export function formatTable(summaries: readonly FaultSummary[]): string {
     String(summary.busyRuns),
     summary.target,
   ]);
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
-  const format = (row: readonly string[]): string => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column] ?? 0))).join('  ');
-  const lines = [format(header), format(widths.map((width) => '-'.repeat(width))), ...rows.map(format)];
+  const lines = alignColumns(header, rows);
   const notes: string[] = [];
   for (const summary of summaries) {
     const label = `${summary.timing} ${summary.fault}`;

@@ -25,6 +25,7 @@ import { cpuSnapshot, foreignCpuPercent, reapLeftovers, waitForQuiet } from './f
 import type { ProbeRecord } from '../test/lab/web.js';
 import { analyzeProbes } from '../test/lab/web.js';
 import { recordFencing, setUp, sleep, tearDownPartial, type Setup, type SetupOptions, type SetupProgress } from '../test/lab/split-setup.js';
+import { alignColumns } from './table.js';
 
 export type ScenarioId =
   | '2of3-quorum'
@@ -433,9 +434,7 @@ export function formatSplitBrainTable(summaries: readonly ScenarioSummary[], qui
       summary.target,
     ];
   });
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
-  const format = (row: readonly string[]): string => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column] ?? 0))).join('  ');
-  const lines = [format(header), format(widths.map((width) => '-'.repeat(width))), ...rows.map(format)];
+  const lines = alignColumns(header, rows);
   const notes: string[] = [];
   for (const summary of summaries) {
     const ok = summary.results;
