@@ -455,7 +455,7 @@ export class World {
     }
     let settleMax: number | undefined;
     let checked = 0;
-    for (const [name, state] of this.liveness) {
+    for (const state of this.liveness.values()) {
       if (!state.checked) continue;
       checked += 1;
       const settled = (state.settledAt ?? this.now) - this.livenessBase(state.since);

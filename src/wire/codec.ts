@@ -43,7 +43,6 @@
  *      config refuses more groups than fit); `encodePacket` asserts only on programmer errors.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { isUtf8 } from 'node:buffer';
 import { assert, assertNever } from '../lib/assert.js';
 import type { LinkName, Message, NodeName } from '../core/types.js';
 import type { AuthKey, KeyRing } from '../config/model.js';
