@@ -1,6 +1,7 @@
 /**
  * Config checks that need the agents themselves, for `tandem config check` and daemon start: every resource's agent
- * is installed, and an OCF resource's parameters are the ones its agent's meta-data declares.
+ * is installed, and an OCF resource's parameters are the ones its agent's meta-data declares; likewise every fence
+ * device's agent (its `metadata` action, as the fence-agents family answers it).
  *
  * Unlike the parser, this reads the file system and runs programs (`AGENT meta-data`), so it is a separate step that
  * callers ask for (`loadConfig(path, { checkAgents: true })`).
@@ -27,6 +28,8 @@ import { AGENT_PATH_DEFAULT, type ProcessRunner } from '../agents/process-runner
 import type { ConfigIssueCode } from './codes.js';
 import type { ClusterConfig, ConfigIssue, ResourceConfig } from './model.js';
 import type { ResourceSites } from './tandem/resources.js';
+import type { FenceDeviceSites } from './tandem/protection.js';
+import { findFenceAgent, readFenceMetadata, validateFenceParameters, FENCE_AGENT_DIRS, FENCE_METADATA_TIMEOUT_MS, type FenceIssueCode } from '../fencing/fence-agent.js';
 import type { Site } from './tandem/reader.js';
 
 /** Where agents are looked up; each default is the one the agents themselves use, so check and run agree. */
@@ -43,6 +46,8 @@ export interface AgentCheckOptions {
   readonly metadataTimeoutMs?: number;
   /** Runs `meta-data` (tests); default the agents' process runner. */
   readonly runner?: ProcessRunner;
+  /** Where bare fence agent names are looked up; default FENCE_AGENT_DIRS (the sbin directories). */
+  readonly fenceDirs?: readonly string[];
 }
 
 const WHOLE_FILE: Site = { line: 0, column: 0 };
@@ -66,6 +71,57 @@ export async function checkAgents(config: ClusterConfig, file: string, sites?: R
   const checks = config.groups.flatMap((group, g) =>
     group.resources.map((resource, r) => checkResource(resource, new Placer(file, sites?.get(resource.id), `groups[${g}].resources[${r}]`), options, metadata)),
   );
+  const issues = (await Promise.all(checks)).flat();
+  return issues.sort((a, b) => a.line - b.line || a.column - b.column);
+}
+
+/** Fence-layer codes → config codes (a warning stays a warning). */
+const FENCE_CODES: Record<FenceIssueCode, ConfigIssueCode> = {
+  TND_E_FENCE_METADATA: 'TND_E_CONFIG_AGENT_METADATA',
+  TND_E_FENCE_PARAM_MISSING: 'TND_E_CONFIG_AGENT_PARAM_MISSING',
+  TND_E_FENCE_PARAM_RESERVED: 'TND_E_CONFIG_FENCE_PARAM',
+  TND_E_FENCE_PARAM_LINE: 'TND_E_CONFIG_FENCE_PARAM',
+  TND_W_FENCE_PARAM_UNKNOWN: 'TND_W_CONFIG_FENCE_PARAM_UNKNOWN',
+  TND_W_FENCE_PARAM_DEPRECATED: 'TND_W_CONFIG_FENCE_PARAM_UNKNOWN',
+};
+
+/**
+ * Every fence device's agent is installed and answers `metadata`, and the device's parameters are the ones that
+ * meta-data declares (a required one missing is an error, an unknown one a warning). `sites` comes from
+ * `readTandemConfig` (`fenceDevices`). Each distinct agent is asked once.
+ */
+export async function checkFenceAgents(
+  config: ClusterConfig,
+  file: string,
+  sites?: ReadonlyMap<string, FenceDeviceSites>,
+  options: AgentCheckOptions = {},
+): Promise<ConfigIssue[]> {
+  const answers = new Map<string, ReturnType<typeof readFenceMetadata>>();
+  const checks = (config.fencing?.devices ?? []).map(async (device, index): Promise<ConfigIssue[]> => {
+    const site = sites?.get(device.name);
+    const path = site?.path ?? `fencing.devices[${index}]`;
+    const place = (severity: 'error' | 'warning', code: ConfigIssueCode, at: Site | undefined, field: string, message: string): ConfigIssue => {
+      const where = at ?? site?.at ?? WHOLE_FILE;
+      return { severity, code, file, line: where.line, column: where.column, path: `${path}.${field}`, message };
+    };
+    const label = `fence device '${device.name}'`;
+    const program = findFenceAgent(device.agent, options.fenceDirs ?? FENCE_AGENT_DIRS);
+    if (program === undefined) {
+      const where = device.agent.startsWith('/') ? device.agent : `${(options.fenceDirs ?? FENCE_AGENT_DIRS).join(', ')}`;
+      return [place('error', 'TND_E_CONFIG_AGENT_MISSING', site?.agent, 'agent', `the agent of ${label}, ${device.agent}, cannot run: no executable ${device.agent.startsWith('/') ? 'file' : device.agent} in ${where} (is fence-agents, or the package that provides it, installed?)`)];
+    }
+    let answer = answers.get(program);
+    if (answer === undefined) {
+      answer = readFenceMetadata(program, options.metadataTimeoutMs ?? FENCE_METADATA_TIMEOUT_MS, options.runner);
+      answers.set(program, answer);
+    }
+    const result = await answer;
+    if (!result.ok) return [place('error', 'TND_E_CONFIG_AGENT_METADATA', site?.agent, 'agent', `${label}: ${result.issue.message}`)];
+    return validateFenceParameters(result.metadata, device.params).map((found) => {
+      const name = found.path.replace(/^params\./, '');
+      return place(found.severity, FENCE_CODES[found.code], site?.paramKeys[name] ?? site?.agent, found.path, `${label}: ${found.message}`);
+    });
+  });
   const issues = (await Promise.all(checks)).flat();
   return issues.sort((a, b) => a.line - b.line || a.column - b.column);
 }

@@ -77,6 +77,7 @@ export const CONFIG_ISSUE_CODES = {
   TND_E_CONFIG_FENCE_AGENT: "A fence device's agent is neither a fence agent's name (fence_*, looked up in /usr/sbin, /sbin, /usr/local/sbin, /usr/bin) nor an absolute path.",
   TND_E_CONFIG_FENCE_PARAM:
     "A fence device parameter tandem writes itself (action, nodename, plug, port), a parameter name a fence agent cannot read, or a parameter or host_map value that does not fit on one line.",
+  TND_W_CONFIG_FENCE_PARAM_UNKNOWN: "A fence device parameter that its agent's meta-data does not declare, or declares deprecated (fence agents ignore or rename it; checked with the agents, at `tandem config check` and daemon start).",
   TND_E_CONFIG_UNKNOWN_FENCE_DEVICE: 'A fencing level names a device that is not declared under fencing.devices, with a "did you mean" suggestion when one is close.',
   TND_E_CONFIG_FENCE_LEVEL: "A fencing level is empty, a node's list of levels is empty, or a level names a device that cannot fence that node (not among the device's nodes).",
   TND_E_CONFIG_NODE_NOT_FENCED: 'fencing is configured but a node (other than the arbitrator) is covered by no device, so nothing could ever make sure it is down.',

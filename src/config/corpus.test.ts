@@ -16,9 +16,9 @@ const corpus = fileURLToPath(new URL('../../../test/config-corpus/', import.meta
 const agents = join(corpus, 'agents');
 const LOAD_OPTIONS: LoadConfigOptions = {
   checkAgents: true,
-  agents: { ocfRoot: join(agents, 'ocf'), lsbInitDir: join(agents, 'init.d'), heartbeatDirs: [join(agents, 'resource.d')], path: join(agents, 'bin') },
+  agents: { ocfRoot: join(agents, 'ocf'), lsbInitDir: join(agents, 'init.d'), heartbeatDirs: [join(agents, 'resource.d')], path: join(agents, 'bin'), fenceDirs: [join(agents, 'sbin')] },
 };
-const EXECUTABLE_FIXTURES = ['ocf/resource.d/corpus/Web', 'ocf/resource.d/corpus/Garbled', 'init.d/web', 'resource.d/hbweb', 'bin/webd', 'bin/webcheck'];
+const EXECUTABLE_FIXTURES = ['ocf/resource.d/corpus/Web', 'ocf/resource.d/corpus/Garbled', 'init.d/web', 'resource.d/hbweb', 'bin/webd', 'bin/webcheck', 'sbin/fence_corpus', 'sbin/fence_garbled'];
 const NOT_EXECUTABLE_FIXTURES = ['ocf/resource.d/corpus/NotExec', 'init.d/notexec'];
 
 interface Expected {

@@ -14,7 +14,7 @@
  *      authkeys file that is not mode 600; its contents are then not parsed.
  */
 import { readFile, stat } from 'node:fs/promises';
-import { checkAgents, type AgentCheckOptions } from './agent-check.js';
+import { checkAgents, checkFenceAgents, type AgentCheckOptions } from './agent-check.js';
 import { readTandemConfig } from './tandem/parse.js';
 import { parseKeyFile } from './keys.js';
 import type { ClusterConfig, ConfigIssue, KeyRing } from './model.js';
@@ -47,6 +47,7 @@ export async function loadConfig(path: string, options: LoadConfigOptions = {}):
   const issues: ConfigIssue[] = [...read.issues];
   if (options.checkAgents === true && read.config !== undefined) {
     issues.push(...(await checkAgents(read.config, path, read.resources, options.agents)));
+    issues.push(...(await checkFenceAgents(read.config, path, read.fenceDevices, options.agents)));
     issues.sort((a, b) => a.line - b.line || a.column - b.column);
   }
   let ring: KeyRing | undefined;

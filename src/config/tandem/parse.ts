@@ -41,7 +41,7 @@ import {
 } from '../model.js';
 import { suggest } from '../suggest.js';
 import { buildGroup, checkGroups, readGroups, resourceSites } from './groups.js';
-import { buildProtection, checkProtection, PROTECTION_KEYS, readProtection } from './protection.js';
+import { buildProtection, checkProtection, fenceDeviceSites, PROTECTION_KEYS, readProtection, type FenceDeviceSites } from './protection.js';
 import { IssueSink, Reader, type Entry, type Located, type Site } from './reader.js';
 import type { ResourceSites } from './resources.js';
 
@@ -73,6 +73,8 @@ export interface TandemConfigRead {
   readonly keyFile?: Located<string>;
   /** With `config`: where each resource (by id) and its fields were written, for the checks `loadConfig` runs later. */
   readonly resources?: ReadonlyMap<string, ResourceSites>;
+  /** With `config`: where each fence device (by name) was written, likewise. */
+  readonly fenceDevices?: ReadonlyMap<string, FenceDeviceSites>;
   readonly issues: ConfigIssue[];
 }
 
@@ -208,7 +210,7 @@ export function readTandemConfig(text: string, fileName: string): TandemConfigRe
     reconcile,
     ...buildProtection(protection, builtNodes.map((node) => node.name)),
   };
-  return { ...base, config, resources: resourceSites(groups) };
+  return { ...base, config, resources: resourceSites(groups), fenceDevices: fenceDeviceSites(protection) };
 }
 
 /** In reading order: by line, then column (a stable sort keeps the order of issues found at one place). */

@@ -17,7 +17,7 @@
  *      device's nodes spelt out, `wait_for_all` resolved.
  */
 import { isAbsolute } from 'node:path';
-import { isScalar, type Node } from 'yaml';
+import { isMap, isScalar, type Node } from 'yaml';
 import { assert } from '../../lib/assert.js';
 import { formatDuration } from '../../lib/duration.js';
 import { nodeName, type NodeName } from '../../core/types.js';
@@ -91,6 +91,9 @@ interface DeviceDraft {
   readonly at: Site;
   readonly name?: Located<string>;
   readonly agent?: string;
+  /** Where the agent and each parameter's key were written, for the checks that run the agent (agent-check.ts). */
+  readonly agentAt?: Site;
+  readonly paramKeys?: Readonly<Record<string, Site>>;
   readonly params?: Readonly<Record<string, string>>;
   readonly hostMap?: readonly { readonly node: Located<string>; readonly plug: string }[];
   /** Undefined when absent (every node but the arbitrator) or unreadable (reported). */
@@ -331,6 +334,10 @@ function readDevice(reader: Reader, node: Node | undefined, at: Site, path: stri
 
   const paramsEntry = map.get('params');
   const params = paramsEntry === undefined ? {} : readFenceParams(reader, paramsEntry, label);
+  const paramKeys: Record<string, Site> = {};
+  if (paramsEntry?.value !== undefined && isMap(paramsEntry.value)) {
+    for (const pair of paramsEntry.value.items) if (isScalar(pair.key)) paramKeys[String(pair.key.value)] = reader.sink.siteOf(pair.key);
+  }
 
   const hostMapEntry = map.get('host_map');
   let hostMap: { node: Located<string>; plug: string }[] | undefined = [];
@@ -361,7 +368,8 @@ function readDevice(reader: Reader, node: Node | undefined, at: Site, path: stri
     at,
     ...(name !== undefined ? { name } : {}),
     ...(agent !== undefined ? { agent } : {}),
-    ...(params !== undefined ? { params } : {}),
+    ...(agentText !== undefined ? { agentAt: agentText.at } : {}),
+    ...(params !== undefined ? { params, paramKeys } : {}),
     ...(hostMap !== undefined ? { hostMap } : {}),
     ...(nodesWords !== undefined && nodesWords.value.length > 0 ? { nodes: nodesWords.value } : {}),
   };
@@ -618,6 +626,23 @@ function warnTieBreaker(sink: IssueSink, draft: ProtectionDraft, declared: reado
 }
 
 /** The protection part of the cluster config; call only when there is no error (every draft value is then valid). */
+/** Where each fence device (by name) was written: its entry, its `agent:` value and each parameter's key. */
+export interface FenceDeviceSites {
+  readonly path: string;
+  readonly at: Site;
+  readonly agent?: Site;
+  readonly paramKeys: Readonly<Record<string, Site>>;
+}
+
+export function fenceDeviceSites(draft: ProtectionDraft): Map<string, FenceDeviceSites> {
+  const sites = new Map<string, FenceDeviceSites>();
+  for (const device of draft.fencing?.devices ?? []) {
+    if (device.name === undefined) continue;
+    sites.set(device.name.value, { path: device.path, at: device.at, ...(device.agentAt !== undefined ? { agent: device.agentAt } : {}), paramKeys: device.paramKeys ?? {} });
+  }
+  return sites;
+}
+
 export function buildProtection(draft: ProtectionDraft, declared: readonly NodeName[]): { quorum: QuorumConfig; arbitrator?: NodeName; ping?: PingConfig; fencing?: FencingConfig; watchdog?: WatchdogConfig } {
   const votes = effectiveVotes(draft, declared);
   const arbitrator = draft.arbitrator !== undefined ? nodeName(draft.arbitrator.value) : undefined;
