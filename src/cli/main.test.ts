@@ -32,6 +32,17 @@ test('config check: a good config exits 0, a broken one lists file:line:column i
   assert.deepEqual(parsed.issues.map((issue) => [issue.line, issue.code]), [[4, 'TND_E_CONFIG_DURATION']]);
 });
 
+test('config check DIR: a heartbeat /etc/ha.d is checked as tandem reads it, every issue at file:line', async () => {
+  chmodSync(`${REPO}test/hadir-corpus/seed-004/authkeys`, 0o600);
+  const seed = await cli('config', 'check', `${REPO}test/hadir-corpus/seed-004`);
+  // Seed 004 names nodes server201/server202; this machine is neither, and its scripts are not installed here.
+  assert.equal(seed.code, EXIT.problem, seed.out + seed.err);
+  assert.match(seed.out, /seed-004\/ha\.cf:11:6: error: node: this host is '[^']+', which no 'node' line names/);
+  assert.match(seed.out, /seed-004\/authkeys:4:1: warning: .*crc.*\[TND_W_KEYS_AUTHKEYS_CRC\]/);
+  assert.match(seed.out, /seed-004\/ha\.cf:8:1: warning: hopfudge: .*\[TND_W_CONFIG_HACF_IGNORED\]/);
+  assert.match(seed.out, /seed-004: \d+ error\(s\), \d+ warning\(s\)/);
+});
+
 test('usage errors exit 2 and name the problem', async () => {
   const unknown = await cli('frobnicate');
   assert.equal(unknown.code, EXIT.usage);

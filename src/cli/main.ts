@@ -6,6 +6,9 @@
  * 2 usage error; 3 tandemd could not be reached.
  */
 import { parseArgs } from 'node:util';
+import { statSync } from 'node:fs';
+import { hostname, networkInterfaces } from 'node:os';
+import { loadHadir } from '../config/hadir/load.js';
 import type { ReloadResult } from '../api/server.js';
 import type { StatusReport } from '../api/status-report.js';
 import { loadConfig } from '../config/load.js';
@@ -32,6 +35,7 @@ Commands:
   fence NODE              power NODE off through its fence devices (STONITH), from this node
   why GROUP               the story of GROUP on this node: every decision with its reason
   config check FILE       validate a config without touching the cluster; lists every issue
+  config check DIR        the same for a heartbeat /etc/ha.d (ha.cf, haresources, authkeys) as tandem reads it
   version                 print the version
 
 Options:
@@ -194,13 +198,24 @@ async function reload(context: Context): Promise<number> {
   return result.ok ? EXIT.ok : EXIT.problem;
 }
 
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false; // not there: loadConfig says so, with the file's name
+  }
+}
+
 async function config(context: Context, args: readonly string[]): Promise<number> {
   const [sub, file, ...extra] = args;
   if (sub !== 'check' || !file || extra.length > 0) {
-    context.err(`tandem: usage: tandem config check FILE\n`);
+    context.err(`tandem: usage: tandem config check FILE|DIR   (DIR: a heartbeat /etc/ha.d with ha.cf, haresources, authkeys)\n`);
     return EXIT.usage;
   }
-  const loaded = await loadConfig(file, { checkAgents: true });
+  // A directory is a heartbeat configuration (ha.cf, haresources, authkeys), checked as tandem would import it here.
+  const loaded = isDirectory(file)
+    ? loadHadir(file, { hostName: hostname(), interfaces: networkInterfaces() })
+    : await loadConfig(file, { checkAgents: true });
   const errors = loaded.issues.filter((issue) => issue.severity === 'error');
   if (context.json) {
     context.out(JSON.stringify({ file, ok: errors.length === 0, issues: loaded.issues }, null, 2) + '\n');

@@ -318,7 +318,9 @@ function buildLinks(hacf: HaCf, names: readonly string[], local: string | undefi
   const allLocal = new Set(Object.values(options.interfaces ?? {}).flatMap((list) => (list ?? []).map((a) => canonicalAddress(a.address))));
   const localHint = (iface: string, family: 4 | 6): string =>
     local === undefined
-      ? 'the host name was not given, so no node is known to be this host'
+      ? options.hostName === undefined
+        ? 'the host name was not given, so no node is known to be this host'
+        : `this host (${options.hostName}) is none of the nodes, so no node's netmask is known here`
       : options.interfaces === undefined
         ? "this host's interfaces were not given"
         : `this host (${local}) has no IPv${family} address on ${iface}`;
