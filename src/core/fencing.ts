@@ -158,11 +158,6 @@ export class Fencing {
     return { node, generation: undefined, event: { kind: 'fence-failed', at: now, node, reason: `FENCING OF ${node} FAILED (${summary}): nothing it may hold starts elsewhere until it is fenced; retrying` } };
   }
 
-  /** A fencing result heard from another node (its attribute), for the history shown here. */
-  recordRemote(record: FenceRecord): void {
-    if (!this.history.some((known) => known.node === record.node && known.at === record.at && known.by === record.by)) this.record(record);
-  }
-
   /** Why a fencing of `node` has not succeeded yet (for `tandem why`), or undefined. */
   failureOf(node: NodeName): string | undefined {
     // The failure first, and the same sentence while its retry runs: the reason a takeover waits stays put.

@@ -395,6 +395,26 @@ export class Groups {
     return [...this.groups.values()].filter((group) => this.holding(group)).length;
   }
 
+  /** A group here is unclean: a failed stop may have left part of it running. */
+  anyUnclean(): boolean {
+    return [...this.groups.values()].some((group) => group.unclean !== undefined);
+  }
+
+  /**
+   * What a peer's last report (however old) says it holds: how many groups, whether it claims any, whether any is
+   * unclean; undefined when it never reported.
+   */
+  peerHolding(peer: NodeName): { readonly held: number; readonly claims: boolean; readonly unclean: boolean } | undefined {
+    const known = this.reports.get(peer);
+    if (known === undefined) return undefined;
+    const groups = known.report.groups;
+    return {
+      held: groups.filter((group) => HOLDING_PHASES.has(group.phase)).length,
+      claims: groups.some((group) => group.claim),
+      unclean: groups.some((group) => group.phase === 'unclean'),
+    };
+  }
+
   /**
    * The peer may hold part of the group: its last report (however old) says it holds or claims it (a claimant may
    * have collected every grant and started since), it never reported, or we granted it.

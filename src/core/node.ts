@@ -20,7 +20,7 @@ import { Groups, type GroupAction, type MembershipFacts } from './groups.js';
 import { fencedKey } from './attributes.js';
 import { Fencing, type FenceRecord, type FenceRequest } from './fencing.js';
 import { arbitratorVote, computeQuorum, defaultProtection, type PeerQuorumReport, type ProtectionSpec, type QuorumState } from './quorum.js';
-import { HOLDING_PHASES, type AttributeEntry, type GroupAdminRequest, type GroupInput, type GroupSpec, type GroupsView, type NodeReport } from './group-types.js';
+import { type AttributeEntry, type GroupAdminRequest, type GroupInput, type GroupSpec, type GroupsView, type NodeReport } from './group-types.js';
 import type { ClusterEvent, CoreAction, CoreInput, Instant, MembershipConfig, MembershipView, NodeName, PeerState } from './types.js';
 
 export type NodeInput =
@@ -127,7 +127,7 @@ export class NodeCore {
    * running). Only then may the watchdog be disarmed, or fed without quorum.
    */
   holdsNothing(): boolean {
-    return this.groups.allStopped() && !this.groups.view().groups.some((group) => group.phase === 'unclean');
+    return this.groups.allStopped() && !this.groups.anyUnclean();
   }
 
   protectionView(now: Instant): ProtectionView {
@@ -243,18 +243,19 @@ export class NodeCore {
   /** Fencing and the arbitrator's vote, after the step's other decisions. */
   private protect(now: Instant, actions: NodeAction[]): void {
     let wakeAt: Instant | undefined;
-    const quorum = this.currentQuorum(now);
+    const view = this.membership.view();
+    const peers = new Map(view.peers.map((peer) => [peer.name, peer]));
+    const quorum = this.currentQuorum(now, view);
     if (this.protection.arbitrator === this.config.self) {
-      const view = this.membership.view();
       const choice = arbitratorVote(this.vote, {
         self: this.config.self,
         spec: this.protection,
         now,
-        peers: view.peers.map((peer) => peer.name),
-        peerState: (node) => view.peers.find((peer) => peer.name === node)?.state,
-        peerSince: (node) => view.peers.find((peer) => peer.name === node)?.since,
+        peers: [...peers.keys()],
+        peerState: (node) => peers.get(node)?.state,
+        peerSince: (node) => peers.get(node)?.since,
         peerReport: (node) => this.groups.peerQuorum(node),
-        peerHeld: (node) => (this.groups.peerQuorum(node) === undefined ? 0 : (this.groups.lastReport(node)?.report.groups.filter((group) => HOLDING_PHASES.has(group.phase)).length ?? 0)),
+        peerHeld: (node) => (this.groups.peerQuorum(node) === undefined ? 0 : (this.groups.peerHolding(node)?.held ?? 0)),
         deadtimeMs: this.config.timings.deadtimeMs,
         keepaliveMs: this.config.timings.keepaliveMs,
       });
@@ -266,7 +267,6 @@ export class NodeCore {
     }
     const fencing = this.protection.fencing;
     if (fencing !== undefined) {
-      const view = this.membership.view();
       const output = this.fencing.decide({
         self: this.config.self,
         spec: fencing,
@@ -279,25 +279,22 @@ export class NodeCore {
         peers: view.peers
           .filter((peer) => peer.name !== this.protection.arbitrator)
           .map((peer) => {
-            const last = this.groups.lastReport(peer.name);
+            const holding = this.groups.peerHolding(peer.name);
             const fresh = this.groups.peerQuorum(peer.name) !== undefined;
-            const phases = last?.report.groups.map((group) => group.phase) ?? [];
-            // A node that left with a failed stop still holds it: its last word counts, however old.
-            const unclean = phases.includes('unclean') && (fresh || peer.state === 'left');
-            const holding = phases.filter((phase) => phase !== 'stopped' && phase !== 'failed').length;
             return {
               node: peer.name,
               alive: peer.state === 'up' || peer.state === 'late',
               dead: peer.state === 'dead',
               left: peer.state === 'left',
-              generation: peer.generation ?? last?.generation ?? 0,
-              mayHold: last === undefined || holding > 0 || last.report.groups.some((group) => group.claim),
-              unclean,
-              held: holding,
+              generation: this.knownGeneration(peer.name, peer.generation) ?? 0,
+              mayHold: holding === undefined || holding.held > 0 || holding.claims,
+              // A node that left with a failed stop still holds it: its last word counts, however old.
+              unclean: holding?.unclean === true && (fresh || peer.state === 'left'),
+              held: holding?.held ?? 0,
             };
           }),
         ownHeld: this.groups.heldCount(),
-        fencedGeneration: (node) => this.fencedGeneration(node, view.peers.find((peer) => peer.name === node)?.generation ?? this.groups.lastReport(node)?.generation),
+        fencedGeneration: (node) => this.fencedGeneration(node, this.knownGeneration(node, peers.get(node)?.generation)),
       });
       for (const event of output.events) this.pendingEvents.push(event);
       actions.push(...output.requests);
@@ -306,7 +303,7 @@ export class NodeCore {
     if (quorum.tie === 'ping-pending' && this.tieSince !== undefined && this.protection.pingDeadMs !== undefined) {
       wakeAt = earliest(wakeAt, (this.tieSince + this.protection.pingDeadMs) as Instant);
     }
-    for (const deadline of this.watchdogDeadlines()) if (deadline > now) wakeAt = earliest(wakeAt, deadline);
+    for (const deadline of this.watchdogDeadlines(view)) if (deadline > now) wakeAt = earliest(wakeAt, deadline);
     this.protectionWakeAt = wakeAt;
   }
 
@@ -322,11 +319,24 @@ export class NodeCore {
 
   private fencedRecords(): { node: NodeName; generation: number; by: string; summary: string }[] {
     return this.protection.order.flatMap((node) => {
-      const entry = this.groups.attributeEntry(fencedKey(node));
-      if (entry === undefined || entry.value === '') return [];
-      const [generation, ...summary] = entry.value.split('|');
-      return [{ node, generation: Number(generation), by: entry.origin, summary: summary.join('|') }];
+      const record = this.fencedRecord(node);
+      return record === undefined ? [] : [{ node, generation: record.generation, by: record.by, summary: record.summary }];
     });
+  }
+
+  /** The attribute `fenced/<node>` = `<generation>|<summary>`, written by the node that fenced it. */
+  private fencedRecord(node: NodeName): { generation: number; by: string; summary: string; version: number } | undefined {
+    const entry = this.groups.attributeEntry(fencedKey(node));
+    if (entry === undefined || entry.value === '') return undefined;
+    const [generation = '', ...summary] = entry.value.split('|');
+    const parsed = Number(generation);
+    if (!Number.isSafeInteger(parsed)) return undefined;
+    return { generation: parsed, by: entry.origin, summary: summary.join('|'), version: entry.version };
+  }
+
+  /** A peer's boot generation: as membership last heard it, else from its last report; undefined if never heard. */
+  private knownGeneration(peer: NodeName, heard: number | undefined): number | undefined {
+    return heard ?? this.groups.lastReport(peer)?.generation;
   }
 
   /**
@@ -335,22 +345,18 @@ export class NodeCore {
    * counts, and then for whatever the peer runs (generation 0 matches any unknown one).
    */
   private fencedGeneration(node: NodeName, known: number | undefined): number | undefined {
-    const entry = this.groups.attributeEntry(fencedKey(node));
-    if (entry === undefined || entry.value === '') return undefined;
-    if (known === undefined && entry.version <= (this.fencedVersionsAtStart.get(node) ?? 0)) return undefined;
-    const generation = Number(entry.value.split('|', 1)[0]);
-    if (!Number.isSafeInteger(generation)) return undefined;
-    return known === undefined ? Math.max(generation, 0) : generation;
+    const record = this.fencedRecord(node);
+    if (record === undefined) return undefined;
+    if (known === undefined && record.version <= (this.fencedVersionsAtStart.get(node) ?? 0)) return undefined;
+    return known === undefined ? Math.max(record.generation, 0) : record.generation;
   }
 
   /** When each dead peer's watchdog has certainly reset it (see peerSafe). */
-  private watchdogDeadlines(): Instant[] {
+  private watchdogDeadlines(view: MembershipView): Instant[] {
     const timeout = this.protection.watchdogTimeoutMs;
     if (timeout === undefined || this.quorateSince === undefined) return [];
     const quorateSince = this.quorateSince;
-    return this.membership
-      .view()
-      .peers.filter((peer) => peer.state === 'dead' || peer.state === 'left')
+    return view.peers.filter((peer) => peer.state === 'dead' || peer.state === 'left')
       .map((peer) => (Math.max(peer.since, quorateSince) + this.watchdogWaitMs(timeout)) as Instant);
   }
 
@@ -368,7 +374,7 @@ export class NodeCore {
   private peerSafe(peer: NodeName, now: Instant, certain: boolean): string | undefined {
     const view = this.membership.view().peers.find((entry) => entry.name === peer);
     if (view === undefined) return undefined;
-    const known = view.generation ?? this.groups.lastReport(peer)?.generation;
+    const known = this.knownGeneration(peer, view.generation);
     const fenced = this.fencedGeneration(peer, known);
     if (fenced !== undefined && fenced >= (known ?? 0)) return undefined;
     if (this.protection.fencing?.nodes.has(peer) === true) {
@@ -400,8 +406,7 @@ export class NodeCore {
     return returned;
   }
 
-  private currentQuorum(now: Instant): QuorumState {
-    const view = this.membership.view();
+  private currentQuorum(now: Instant, view: MembershipView = this.membership.view()): QuorumState {
     const states = new Map(view.peers.map((peer) => [peer.name, peer.state]));
     const compute = (): QuorumState =>
       computeQuorum({
@@ -446,8 +451,9 @@ export class NodeCore {
   }
 
   private facts(now: Instant): MembershipFacts {
-    const states = new Map(this.membership.view().peers.map((peer) => [peer.name, peer.state]));
-    const quorum = this.currentQuorum(now);
+    const view = this.membership.view();
+    const states = new Map(view.peers.map((peer) => [peer.name, peer.state]));
+    const quorum = this.currentQuorum(now, view);
     return {
       peers: [...states.keys()],
       peerState: (node) => states.get(node),
@@ -461,11 +467,9 @@ export class NodeCore {
   }
 
   private quorumSection(now: Instant): PeerQuorumReport {
-    const alive = this.membership
-      .view()
-      .peers.filter((peer) => peer.state === 'up' || peer.state === 'late')
-      .map((peer) => peer.name);
-    return { alive, quorate: this.currentQuorum(now).status === 'quorate', pingScore: this.pingScore, vote: this.vote };
+    const view = this.membership.view();
+    const alive = view.peers.filter((peer) => peer.state === 'up' || peer.state === 'late').map((peer) => peer.name);
+    return { alive, quorate: this.currentQuorum(now, view).status === 'quorate', pingScore: this.pingScore, vote: this.vote };
   }
 
   private lastSectionKey = '';
@@ -495,7 +499,7 @@ export class NodeCore {
 }
 
 /** The strongest guarantee a configuration gives that a lost node runs nothing. */
-export function guaranteeOf(spec: ProtectionSpec): ProtectionView['guarantee'] {
+function guaranteeOf(spec: ProtectionSpec): ProtectionView['guarantee'] {
   if (spec.fencing !== undefined) return 'fencing';
   if (spec.watchdogTimeoutMs !== undefined && spec.noQuorum !== 'ignore') return 'watchdog';
   if (spec.noQuorum !== 'ignore' && (spec.order.length > 2 || spec.arbitrator !== undefined || spec.pingDeadMs !== undefined)) return 'quorum';

@@ -161,7 +161,7 @@ export function computeQuorum(facts: QuorumFacts): QuorumState {
 }
 
 /** Self, and every peer that hears this node and is heard by it. */
-export function partitionOf(facts: Pick<QuorumFacts, 'self' | 'peers' | 'peerState' | 'peerReport'>): NodeName[] {
+function partitionOf(facts: Pick<QuorumFacts, 'self' | 'peers' | 'peerState' | 'peerReport'>): NodeName[] {
   const members = [facts.self];
   for (const peer of facts.peers) {
     const state = facts.peerState(peer);

@@ -218,7 +218,7 @@ export class Driver {
     return this.core.protectionView(this.options.clock.monotonicNow());
   }
 
-  /** Why the watchdog is not being fed right now, or undefined (fed, or no watchdog). */
+  /** Whether a watchdog is configured, whether it is being fed now, and why (or how often). */
   get watchdogStatus(): { configured: boolean; fed: boolean; detail: string } {
     if (this.watchdog === undefined) return { configured: false, fed: false, detail: 'no watchdog configured' };
     return this.watchdogStarved === undefined ? { configured: true, fed: true, detail: `fed every ${this.watchdogIntervalMs()} ms (timeout ${this.watchdog.effectiveTimeoutMs} ms)` } : { configured: true, fed: false, detail: this.watchdogStarved };

@@ -4,6 +4,8 @@
  * targets (a `gw` namespace), fencing through `fence_tandemlab` and the lab's power switch, or a FIFO watchdog
  * stand-in per node that powers its node off when no longer fed — plus the VIP watcher and a client prober.
  *
+ * TANDEM_LAB_DUMP=1 prints every daemon's log at teardown (to read why a run went the way it did).
+ *
  * Network safety: everything runs inside the lab's namespaces with the lab's documentation addresses.
  */
 import { join } from 'node:path';
