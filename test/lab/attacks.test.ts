@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { Lab, labTest } from './lab.js';
-import { LAB_SECRET, LabCluster, REPO_ROOT, TANDEM_CLI } from './cluster.js';
+import { BUILD_ROOT, LAB_SECRET, LabCluster, TANDEM_CLI } from './cluster.js';
 
 const NODES = ['n1', 'n2', 'n3'];
 
@@ -18,7 +18,7 @@ labTest('forged, replayed, truncated, oversized and random packets are dropped a
     cluster.startAll();
     await cluster.waitFor('cluster up', () => cluster.allUp());
     const result = await lab.exec('mallory', [
-      process.execPath, join(REPO_ROOT, 'dist/test/lab/attacker.js'),
+      process.execPath, join(BUILD_ROOT, 'test/lab/attacker.js'),
       '--capture', '198.51.100.255', '--port', '694',
       '--target-lan', lab.address('n1', 0), '--target-backup', lab.address('n1', 1),
       '--cluster', 'lab', '--victim', 'n2', '--secret', LAB_SECRET,

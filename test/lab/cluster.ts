@@ -11,8 +11,10 @@ import { DaemonUnreachableError, callApi } from '../../src/cli/client.js';
 import type { Lab, LabProcess } from './lab.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-export const TANDEMD = join(REPO_ROOT, 'dist/src/daemon/main.js');
-export const TANDEM_CLI = join(REPO_ROOT, 'dist/src/cli/main.js');
+/** The build this module belongs to (dist/, or another tsc outDir at the same depth). */
+export const BUILD_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const TANDEMD = join(BUILD_ROOT, 'src/daemon/main.js');
+export const TANDEM_CLI = join(BUILD_ROOT, 'src/cli/main.js');
 
 export interface LabLinkSpec {
   readonly name: string;

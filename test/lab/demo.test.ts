@@ -11,12 +11,12 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { labTest } from './lab.js';
-import { REPO_ROOT } from './cluster.js';
+import { BUILD_ROOT } from './cluster.js';
 import { requireNginx } from './web.js';
 
 labTest('npm run demo: a crash, a reboot, a move and a 2|1 partition of web, as the client sees them; everything removed afterwards', async (t) => {
   requireNginx();
-  const result = spawnSync(process.execPath, [join(REPO_ROOT, 'dist/test/lab/demo.js'), '--seconds', '20', '--script', 'k@4,r@8,p@11,r@14,m@17'], { encoding: 'utf8', timeout: 60_000 });
+  const result = spawnSync(process.execPath, [join(BUILD_ROOT, 'test/lab/demo.js'), '--seconds', '20', '--script', 'k@4,r@8,p@11,r@14,m@17'], { encoding: 'utf8', timeout: 60_000 });
   const output = result.stdout + result.stderr;
   assert.equal(result.status, 0, output);
   const prefix = /^lab (\S+):/m.exec(result.stdout)?.[1];
