@@ -173,6 +173,19 @@ export interface ClusterConfig {
   readonly ping?: PingConfig;
   readonly fencing?: FencingConfig;
   readonly watchdog?: WatchdogConfig;
+  /** Set when the config was read from heartbeat's /etc/ha.d rather than tandem's YAML. */
+  readonly origin?: HadirOrigin;
+}
+
+/** What heartbeat's commands (cl_status, hb_standby) need to know about an /etc/ha.d the config came from. */
+export interface HadirOrigin {
+  readonly kind: 'ha.d';
+  /** The directory read (ha.cf, haresources, authkeys). */
+  readonly dir: string;
+  /** ha.cf directive → its value as written (the last line wins, words joined by one space), for `cl_status hbparameter`. */
+  readonly parameters: Readonly<Record<string, string>>;
+  /** heartbeat's auto_failback as written (default legacy): `cl_status rscstatus` says `none` in legacy mode. */
+  readonly autoFailback: 'on' | 'off' | 'legacy';
 }
 
 /**

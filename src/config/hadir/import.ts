@@ -44,6 +44,7 @@
  *   2. `config` and `keyRing` are returned only when no file has an error.
  *   3. Issues are ordered by file (ha.cf, haresources, authkeys), then line and column.
  */
+import { dirname } from 'node:path';
 import { nodeName, linkName, type NodeName } from '../../core/types.js';
 import { formatDuration } from '../../lib/duration.js';
 import { IPADDR_DEFAULTS } from '../../agents/ipaddr.js';
@@ -76,6 +77,13 @@ import { suggest } from '../suggest.js';
 import { parseAuthkeys } from './authkeys.js';
 import { parseHaCf, type HaCf, type HaCfMedium, type HaCfTime, type Site, type Word } from './hacf.js';
 import { parseHaresources, type HaresourcesGroup, type HaresourcesResource } from './haresources.js';
+
+/** Each directive's value as written, the last line winning, as heartbeat recorded it for `cl_status hbparameter`. */
+function writtenParameters(hacf: HaCf): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const d of hacf.directives) out[d.name] = d.args.map((word) => word.text).join(' ');
+  return out;
+}
 
 export interface HadirFiles {
   readonly haCf: string;
@@ -226,6 +234,7 @@ export function hadirToClusterConfig(files: HadirFiles, options: HadirImportOpti
     ...(ping !== undefined ? { ping } : {}),
     ...(fencing !== undefined ? { fencing } : {}),
     ...(watchdog !== undefined ? { watchdog } : {}),
+    origin: { kind: 'ha.d', dir: dirname(paths.haCf), parameters: writtenParameters(hacf), autoFailback: hacf.autoFailback?.value ?? 'legacy' },
   };
   return { ...base, config, keyRing: auth.keyRing };
 }
