@@ -42,6 +42,38 @@ export interface GroupStatus {
   readonly blockedBy: string | null;
   readonly failCounts: Readonly<Record<string, number>>;
   readonly resources: readonly { readonly id: string; readonly agent: string; readonly state: string; readonly lastResult?: string }[];
+  /** The nodes that may run it, most preferred first: the first is its home (heartbeat's haresources node). */
+  readonly nodes?: readonly string[];
+  readonly failback?: 'auto' | 'manual';
+  readonly migrationThreshold?: number;
+}
+
+/** A configured link, as heartbeat's commands (`cl_status listhblinks`) name it. */
+export interface LinkDefinition {
+  readonly name: string;
+  readonly transport: string;
+  /** UDP port (absent for links without one). */
+  readonly port?: number;
+  /** heartbeat's medium name: the interface (eth1) or serial device when the config came from an /etc/ha.d, else `name`. */
+  readonly heartbeatName: string;
+}
+
+/** heartbeat's ping nodes: each ping target (group) and whether it answers, as this node's prober last measured. */
+export interface PingStatusReport {
+  readonly intervalMs: number;
+  readonly deadMs: number;
+  /** The targets decide splits and placement (ipfail); false: heartbeat ping nodes that are only reported. */
+  readonly tieBreaker?: boolean;
+  readonly targets: readonly { readonly name: string; readonly addresses: readonly string[]; readonly reachable: boolean }[];
+}
+
+/** Where the config came from when it was read from heartbeat's /etc/ha.d (see HadirOrigin in config/model.ts). */
+export interface OriginReport {
+  readonly kind: 'ha.d';
+  readonly dir: string;
+  /** ha.cf directive → its value as written. */
+  readonly parameters: Readonly<Record<string, string>>;
+  readonly autoFailback: 'on' | 'off' | 'legacy';
 }
 
 /** Split-brain protection as the answering node sees it. */
@@ -92,4 +124,12 @@ export interface StatusReport {
   readonly standby: readonly string[];
   readonly warnings: readonly string[];
   readonly events: readonly { readonly wallTime: string; readonly kind: string; readonly node?: string; readonly link?: string; readonly group?: string; readonly reason: string }[];
+  /** The declared nodes in config order (heartbeat lists nodes in reverse ha.cf order). */
+  readonly nodeOrder?: readonly string[];
+  /** The configured links (heartbeat's commands name them; optional: daemons before these fields lack them). */
+  readonly links?: readonly LinkDefinition[];
+  /** The ping section and each target's reachability; null without one. */
+  readonly ping?: PingStatusReport | null;
+  /** Set when the config was read from an /etc/ha.d; null for tandem's YAML. */
+  readonly origin?: OriginReport | null;
 }

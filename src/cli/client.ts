@@ -12,6 +12,9 @@ export class DaemonUnreachableError extends Error {
   readonly code = 'TND_E_UNREACHABLE';
 }
 
+/** The socket accepted the connection but tandemd did not answer in time (a hung or overloaded daemon). */
+export class DaemonTimeoutError extends DaemonUnreachableError {}
+
 export interface ApiResponse<T> {
   readonly status: number;
   readonly body: T;
@@ -33,7 +36,7 @@ export function callApi<T>(socketPath: string, method: 'GET' | 'POST', path: str
         }
       });
     });
-    req.on('timeout', () => req.destroy(new DaemonUnreachableError(`tandemd at ${socketPath} did not answer within ${timeoutMs} ms`)));
+    req.on('timeout', () => req.destroy(new DaemonTimeoutError(`tandemd at ${socketPath} did not answer within ${timeoutMs} ms`)));
     req.on('error', (error: NodeJS.ErrnoException) => {
       if (error instanceof DaemonUnreachableError) return reject(error);
       reject(new DaemonUnreachableError(`Cannot reach tandemd at ${socketPath}: ${error.code ?? error.message} (is it running? use --socket PATH for another one)`, { cause: error }));

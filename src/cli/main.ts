@@ -15,7 +15,10 @@ import { loadConfig } from '../config/load.js';
 import { formatIssue } from '../config/model.js';
 import { VERSION } from '../version.js';
 import { DEFAULT_SOCKET, DaemonUnreachableError, callApi, followApi } from './client.js';
+import { IMPORT_USAGE, runConfigImport } from './config-import.js';
 import { colours, formatStatus, formatWhy, plain } from './format-status.js';
+import { runClStatus, runHbScript } from './heartbeat/run.js';
+import { heartbeatInvocation } from './heartbeat/subcommand.js';
 import type { CommandResult, OperatorRequest, WhyReport } from '../daemon/commands.js';
 
 export const EXIT = { ok: 0, problem: 1, usage: 2, unreachable: 3 } as const;
@@ -34,8 +37,14 @@ Commands:
   cleanup GROUP           forget GROUP's failures everywhere; an unclean node probes it again
   fence NODE              power NODE off through its fence devices (STONITH), from this node
   why GROUP               the story of GROUP on this node: every decision with its reason
+  cl_status SUB [ARGS]    heartbeat's cl_status: same sub-commands, output and exit codes (\`tandem cl_status\` for its usage)
+  hb_standby [all|foreign|local|failback]    heartbeat's hb_standby: this node gives those groups to the other node
+  hb_takeover [all|foreign|local|failback]   heartbeat's hb_takeover: this node takes those groups from the other node
   config check FILE       validate a config without touching the cluster; lists every issue
   config check DIR        the same for a heartbeat /etc/ha.d (ha.cf, haresources, authkeys) as tandem reads it
+  config import DIR [--out FILE] [--key-file PATH] [--write-keys] [--node NAME] [--address NODE:IFACE=ADDR]…
+                          [--broadcast IFACE=ADDR]…   the tandem YAML for that /etc/ha.d, comments kept, changes noted;
+                          --write-keys writes the key derived from authkeys to PATH (mode 0600; never printed)
   version                 print the version
 
 Options:
@@ -43,7 +52,8 @@ Options:
   --json          machine-readable output
 
 Exit codes: 0 success, 1 problem found (config errors, reload rejected, command refused), 2 usage error,
-3 tandemd unreachable (answered at once: nothing waits for a daemon that is not there).`;
+3 tandemd unreachable (answered at once: nothing waits for a daemon that is not there).
+cl_status, hb_standby and hb_takeover keep heartbeat's exit codes (hb_standby/hb_takeover: 3 when tandemd is unreachable).`;
 
 interface Context {
   readonly socket: string;
@@ -54,6 +64,12 @@ interface Context {
 }
 
 export async function runCli(argv: readonly string[], io: { out: (text: string) => void; err: (text: string) => void; isTty: boolean }): Promise<number> {
+  const heartbeat = heartbeatInvocation(argv);
+  if (heartbeat !== undefined) {
+    const socket = heartbeat.socket ?? process.env.TANDEM_SOCKET ?? DEFAULT_SOCKET;
+    if (heartbeat.command === 'cl_status') return runClStatus(heartbeat.args, socket, io, () => ({ now: new Date(), host: hostname(), pid: process.pid }));
+    return runHbScript(heartbeat.command, `tandem ${heartbeat.command}`, heartbeat.args, socket, io);
+  }
   let parsed;
   try {
     parsed = parseArgs({
@@ -65,6 +81,13 @@ export async function runCli(argv: readonly string[], io: { out: (text: string) 
         count: { type: 'string', short: 'n' },
         help: { type: 'boolean', short: 'h', default: false },
         clear: { type: 'boolean', default: false },
+        // config import
+        out: { type: 'string' },
+        'key-file': { type: 'string' },
+        'write-keys': { type: 'boolean', default: false },
+        node: { type: 'string' },
+        address: { type: 'string', multiple: true },
+        broadcast: { type: 'string', multiple: true },
       },
       allowPositionals: true,
       strict: true,
@@ -92,6 +115,7 @@ export async function runCli(argv: readonly string[], io: { out: (text: string) 
       case 'reload':
         return await reload(context);
       case 'config':
+        if (rest[0] === 'import') return configImport(context, rest.slice(1), values);
         return await config(context, rest);
       case 'standby':
       case 'online':
@@ -209,7 +233,7 @@ function isDirectory(path: string): boolean {
 async function config(context: Context, args: readonly string[]): Promise<number> {
   const [sub, file, ...extra] = args;
   if (sub !== 'check' || !file || extra.length > 0) {
-    context.err(`tandem: usage: tandem config check FILE|DIR   (DIR: a heartbeat /etc/ha.d with ha.cf, haresources, authkeys)\n`);
+    context.err(`tandem: usage: tandem config check FILE|DIR   (DIR: a heartbeat /etc/ha.d with ha.cf, haresources, authkeys)\n       tandem ${IMPORT_USAGE}\n`);
     return EXIT.usage;
   }
   // A directory is a heartbeat configuration (ha.cf, haresources, authkeys), checked as tandem would import it here.
@@ -229,6 +253,20 @@ async function config(context: Context, args: readonly string[]): Promise<number
     );
   }
   return errors.length === 0 ? EXIT.ok : EXIT.problem;
+}
+
+function configImport(
+  context: Context,
+  args: readonly string[],
+  values: { readonly out?: string; readonly 'key-file'?: string; readonly 'write-keys'?: boolean; readonly node?: string; readonly address?: string[]; readonly broadcast?: string[] },
+): number {
+  const [dir, ...extra] = args;
+  if (!dir || extra.length > 0) return usage(context, IMPORT_USAGE);
+  return runConfigImport(
+    { dir, out: values.out, keyFile: values['key-file'], writeKeys: values['write-keys'] ?? false, node: values.node, addresses: values.address ?? [], broadcasts: values.broadcast ?? [], json: context.json },
+    context,
+    { hostName: hostname(), interfaces: networkInterfaces(), cwd: process.cwd() },
+  );
 }
 
 const isMain = process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href;

@@ -13,10 +13,11 @@ export const CONFIG_ISSUE_CODES = {
   TND_W_CONFIG_YAML: 'A YAML warning, such as an unknown tag; the value was read as plain text.',
   TND_E_CONFIG_DUPLICATE_KEY: 'A key appears twice in the same mapping.',
   TND_E_CONFIG_UNKNOWN_KEY: 'A key tandem does not know, with a "did you mean" suggestion when one is close.',
-  TND_E_CONFIG_FORBIDDEN_KEY: "A key that is not allowed with this link's transport (group/ttl outside udp-multicast, broadcast outside udp-broadcast).",
+  TND_E_CONFIG_FORBIDDEN_KEY:
+    "A key that is not allowed with this link's transport (group/ttl outside udp-multicast, broadcast outside udp-broadcast, baud outside serial, port on serial; a node's device outside serial, its address or interface on serial).",
   TND_E_CONFIG_TYPE: 'A value of the wrong kind: a list where a mapping is expected, a number where text is expected, and so on.',
   TND_E_CONFIG_MISSING: "A required field is missing or empty (cluster, key_file, links, nodes, a name, an address, a multicast group, a broadcast address, a group's nodes or resources, a resource's id, agent or required parameter).",
-  TND_E_CONFIG_ENUM: 'A value outside its fixed set (transport, logging.format, logging.level, failback, reconcile.stray_addresses, quorum.no_quorum, fencing.action).',
+  TND_E_CONFIG_ENUM: 'A value outside its fixed set (transport, a serial baud rate, logging.format, logging.level, failback, reconcile.stray_addresses, quorum.no_quorum, fencing.action).',
   TND_E_CONFIG_RANGE:
     'A number outside its range (port 1..65535, ttl 1..255, migration_threshold, an ipaddr prefix or announce_count or announce_interval, quorum.votes 0..255, fencing.retries 0..10, watchdog.timeout whole seconds from 1s to 255s) or not an integer.',
   TND_E_CONFIG_NAME: 'An invalid cluster, link, node, group, resource id, interface, ping group or fence device name.',
@@ -33,6 +34,9 @@ export const CONFIG_ISSUE_CODES = {
   TND_E_CONFIG_DUPLICATE_NODE: 'Two nodes have the same name (compared without regard to case, as host names are).',
   TND_E_CONFIG_UNKNOWN_LINK: 'A node gives an address on a link that is not declared under links.',
   TND_E_CONFIG_LINK_TOO_FEW_NODES: 'A link has fewer than two nodes on it, so nothing could ever be heard on it.',
+  TND_E_CONFIG_SERIAL_NODES: "A serial link with more than two nodes on it: a serial line joins exactly two (heartbeat's serial rings, which forwarded messages around more nodes, are not supported).",
+  TND_W_CONFIG_SERIAL_BANDWIDTH:
+    "The periodic heartbeats (their encoded size × 1000 / keepalive) take more than half of a serial link's line at its baud: a saturated line delays heartbeats into false deaths. Given only when the config has no error.",
   TND_E_CONFIG_NODE_NO_LINK: 'A node is on no link.',
   TND_E_CONFIG_ADDRESS: 'An address that is not a valid IPv4/IPv6 address, or not usable where it is (a multicast or unspecified node address, VIP or ping target, an IPv6 broadcast, a VIP written with its prefix).',
   TND_E_CONFIG_ADDRESS_FAMILY: "An address whose family (IPv4/IPv6) differs from the link's (set by its multicast group, broadcast address, or first node address).",
@@ -84,12 +88,11 @@ export const CONFIG_ISSUE_CODES = {
   TND_E_CONFIG_HACF_UNKNOWN_DIRECTIVE: 'An ha.cf line whose first word is no heartbeat 3.0.6 directive, with a "did you mean" suggestion when one is close.',
   TND_E_CONFIG_HACF_ARGS: 'An ha.cf directive with the wrong number of words (mcast takes IFACE GROUP PORT TTL LOOP, ucast IFACE PEER, ping_group NAME IP…, stonith_host HOST TYPE PARAMS…, respawn USER PATH…).',
   TND_E_CONFIG_HACF_VALUE:
-    "An ha.cf value heartbeat refuses or tandem cannot use: a time (2, 1500ms, 0.5), port, boolean, baud rate, TTL, node name, interface, or an address that is not an IP address (tandem resolves no host names).",
+    "An ha.cf value heartbeat refuses or tandem cannot use: a time (2, 1500ms, 0.5), port, boolean, baud rate, TTL, node name, interface, a serial device that is not an absolute path, or an address that is not an IP address (tandem resolves no host names).",
   TND_W_CONFIG_HACF_IGNORED: 'An ha.cf directive that has no effect in tandem (logging, API, wire-format, scheduling, Pacemaker-only settings, respawn clients other than ipfail, …); the message says why and what to use instead.',
   TND_W_CONFIG_HACF_OVERRIDDEN: 'An ha.cf setting given again (or with several values on one line): heartbeat applies each in turn, so the last one wins.',
   TND_W_CONFIG_HACF_ORDER: 'udpport comes after a bcast or ucast line: heartbeat read those media with the port in effect at their line (694 unless set earlier).',
   TND_W_CONFIG_HACF_OBSOLETE: "An obsolete ha.cf spelling read the way heartbeat reads it: 'udp' is 'bcast', 'nice_failback' ignores its value, 'auto_failback legacy' (the default) fails back when the home node starts.",
-  TND_W_CONFIG_HACF_SERIAL: 'A serial heartbeat link (serial, with baud): tandem does not support serial links yet, so the import has no link for it.',
   TND_E_CONFIG_HACF_CRM: "ha.cf turns on Pacemaker ('crm yes', 'crm respawn', 'pacemaker on', …): resources then live in the CIB, not in haresources, and the import cannot carry them over; the message explains the migration path.",
   TND_E_CONFIG_HACF_STONITH: 'A heartbeat STONITH device with no equivalent fence agent, parameters that do not fit its plugin, or a `stonith TYPE FILE` line (its parameters are in a file the import does not read).',
   TND_E_CONFIG_HACF_UNSUPPORTED: "An ha.cf setting tandem cannot reproduce and must not drop: 'autojoin other|any' (heartbeat itself refuses it with haresources).",

@@ -6,7 +6,9 @@
  * Invariants:
  *   1. Covers cluster, timings, links, nodes, groups (with their resources), reconcile and the split-brain protection
  *      (quorum, arbitrator, ping, fencing, the watchdog timeout), with every default filled in; not logging, state_dir,
- *      runtime_dir, the key file path or the watchdog device, which may legitimately differ between nodes.
+ *      runtime_dir, the key file path, the watchdog device or a node's serial device (each node names its own tty: one
+ *      node's /dev/ttyS0 and the other's /dev/ttyS1 may be the two ends of one cable), which may legitimately differ
+ *      between nodes.
  *      Secrets are never digested here: nor the key file, nor the value of a fence device parameter whose name says
  *      it is one (password, passwd, secret, token, key…); only that parameter's name is, since the digest travels in
  *      every heartbeat and a short hash of a password invites guessing it offline.
@@ -20,7 +22,7 @@
  */
 import { createHash } from 'node:crypto';
 import { canonicalAddress } from './address.js';
-import type { ClusterConfig, FencingConfig, GroupConfig, PingConfig, ResourceAgentConfig, ResourceConfig } from './model.js';
+import { DEFAULT_BAUD, type ClusterConfig, type FencingConfig, type GroupConfig, type PingConfig, type ResourceAgentConfig, type ResourceConfig } from './model.js';
 
 /** Version tag of the canonical form; bump it if the form changes, so old and new digests never collide. */
 const CANONICAL_FORM = 'tandem-config-digest-v3';
@@ -44,20 +46,25 @@ export function canonicalConfig(config: ClusterConfig): string {
       deadtimeMs: config.timings.deadtimeMs,
       initdeadMs: config.timings.initdeadMs,
     },
-    links: byName(config.links).map((link) => ({
+    links: byName(config.links).map((link): Json => ({
       name: link.name,
       transport: link.transport,
-      port: link.port,
+      // A serial link has no port; its speed must agree. `baud` appears only on serial links, so the digest of a
+      // config without one is what it was before serial links existed.
+      port: link.transport === 'serial' ? null : link.port,
       group: link.group === undefined ? null : canonicalAddress(link.group),
       ttl: link.ttl ?? null,
       broadcast: link.broadcast ?? null,
+      ...(link.transport === 'serial' ? { baud: link.baud ?? DEFAULT_BAUD } : {}),
     })),
     nodes: byName(config.nodes).map((node) => ({
       name: node.name,
       links: Object.keys(node.links)
         .sort(compare)
-        .map((link) => {
+        .map((link): Json => {
           const entry = node.links[link];
+          // A serial device is node-local (invariant 1): only that the node is on the link counts.
+          if (entry?.device !== undefined) return { link, serial: true };
           return { link, address: entry ? canonicalAddress(entry.address) : null, interface: entry?.interface ?? null };
         }),
     })),

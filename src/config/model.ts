@@ -4,7 +4,7 @@
  */
 import type { LinkName, NodeName } from '../core/types.js';
 
-export type TransportKind = 'udp-unicast' | 'udp-broadcast' | 'udp-multicast';
+export type TransportKind = 'udp-unicast' | 'udp-broadcast' | 'udp-multicast' | 'serial';
 
 export interface LinkConfig {
   readonly name: LinkName;
@@ -17,19 +17,36 @@ export interface LinkConfig {
   readonly ttl?: number;
   /** Broadcast address (udp-broadcast only), e.g. 192.0.2.255. */
   readonly broadcast?: string;
+  /** Line speed in baud (serial only), one of SERIAL_BAUD_RATES. A serial link joins exactly two nodes. */
+  readonly baud?: number;
 }
 
+/** A node on a UDP link. */
 export interface NodeLinkAddress {
   /** This node's address on the link (IPv4 or IPv6); the socket binds to it. */
   readonly address: string;
   /** Interface to bind to (SO_BINDTODEVICE is not available to Node; used for multicast membership and IPv6 scope). */
   readonly interface?: string;
+  readonly device?: undefined;
 }
+
+/**
+ * A node on a serial link: the tty device it opens. Each node names its own (node A's /dev/ttyS0 and node B's
+ * /dev/ttyS1 may be the two ends of one null-modem cable), so the path is node-local and not in the config digest.
+ */
+export interface NodeLinkDevice {
+  readonly device: string;
+  readonly address?: undefined;
+  readonly interface?: undefined;
+}
+
+/** How a node is on one link: an address for UDP links, a device for serial ones (narrow on `device !== undefined`). */
+export type NodeLinkEndpoint = NodeLinkAddress | NodeLinkDevice;
 
 export interface NodeConfig {
   readonly name: NodeName;
-  /** Link name → this node's address on that link. A node may be absent from some links. */
-  readonly links: Readonly<Record<string, NodeLinkAddress>>;
+  /** Link name → this node's endpoint on that link. A node may be absent from some links. */
+  readonly links: Readonly<Record<string, NodeLinkEndpoint>>;
 }
 
 export interface TimingsConfig {
@@ -186,6 +203,11 @@ export interface HadirOrigin {
   readonly parameters: Readonly<Record<string, string>>;
   /** heartbeat's auto_failback as written (default legacy): `cl_status rscstatus` says `none` in legacy mode. */
   readonly autoFailback: 'on' | 'off' | 'legacy';
+  /**
+   * ha.cf's ping and ping_group nodes, probed as heartbeat probed them (every keepalive, dead after deadping), even
+   * when no `ping` section was imported (without ipfail they only show in `cl_status`, never move a group).
+   */
+  readonly pingNodes?: PingConfig;
 }
 
 /**
@@ -203,6 +225,9 @@ export const DEFAULT_TIMINGS: TimingsConfig = {
 };
 
 export const DEFAULT_PORT = 694;
+/** heartbeat's serial speeds (its `baud` directive accepts these); 19200 is its default and ours. */
+export const SERIAL_BAUD_RATES: readonly number[] = [9600, 19200, 38400, 57600, 115200, 230400, 460800];
+export const DEFAULT_BAUD = 19200;
 export const DEFAULT_STATE_DIR = '/var/lib/tandem';
 export const DEFAULT_RUNTIME_DIR = '/run/tandem';
 /** The API socket's file name inside runtime_dir. */

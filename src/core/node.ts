@@ -31,6 +31,8 @@ export type NodeInput =
   | { readonly kind: 'protection-changed'; readonly now: Instant; readonly protection: ProtectionSpec }
   /** This node's reachable ping targets changed (the ping prober measures; the core decides). */
   | { readonly kind: 'ping-score'; readonly now: Instant; readonly score: number }
+  /** A ping target answered just now: during a tie it proves this node's network works since the split. */
+  | { readonly kind: 'ping-reply'; readonly now: Instant }
   | { readonly kind: 'fence-finished'; readonly now: Instant; readonly requestId: number; readonly ok: boolean; readonly summary: string };
 
 export type NodeAction = CoreAction | GroupAction | FenceRequest;
@@ -78,6 +80,7 @@ export class NodeCore {
   private left = false;
   private quorum: QuorumState | undefined;
   private tieSince: Instant | undefined;
+  private pingReplyAt: Instant | undefined;
   private allSeen = false;
   private pingScore: number | undefined;
   private vote: NodeName | '' = '';
@@ -196,6 +199,12 @@ export class NodeCore {
         this.protection = input.protection;
         if (this.started) take(this.groups.tick(input.now, this.facts(input.now)), 'groups');
         break;
+      case 'ping-reply': {
+        this.pingReplyAt = input.now;
+        // Only a pending tie waits for it; otherwise a reply changes nothing.
+        if (this.started && this.quorum?.tie === 'ping-pending') take(this.groups.tick(input.now, this.facts(input.now)), 'groups');
+        break;
+      }
       case 'ping-score':
         if (input.score !== this.pingScore) {
           this.pendingEvents.push({ kind: 'ping-changed', at: input.now, node: this.config.self, reason: `${this.config.self} reaches ${input.score} ping target(s)${this.pingScore === undefined ? '' : ` (was ${this.pingScore})`}` });
@@ -418,6 +427,7 @@ export class NodeCore {
         peerReport: (node): PeerQuorumReport | 'legacy' | undefined => this.groups.peerQuorum(node),
         lastPingScore: (node) => this.groups.lastReport(node)?.report.quorum?.pingScore,
         ownPingScore: this.pingScore,
+        ownPingReplyAt: this.pingReplyAt,
         allSeen: this.allSeen,
         tieSince: this.tieSince,
       });

@@ -12,7 +12,9 @@
  *   2. wait-for-all: until every node has been seen at once (or a quorate peer is in the partition), not quorate.
  *   3. More than half of the expected votes → quorate.
  *   4. Exactly half (a tie, e.g. one node of two): ping targets first — the side that reaches more of them wins,
- *      fewer loses, after `pingDeadMs` so that both sides' reachability reflects the split; equal reach falls
+ *      fewer loses, after `pingDeadMs` so that both sides' reachability reflects the split — or at once when a
+ *      target answered this node after the tie began (its network works since the split, so its score is
+ *      current; a side whose network died gets no such answer and waits out `pingDeadMs`); equal reach falls
  *      through to fencing (quorate, but everything outside the partition is fenced before any of it is taken,
  *      and the preferred side fences first), then, in a two-node cluster with neither, heartbeat's behaviour
  *      (quorate, split brain possible, said loudly).
@@ -87,6 +89,8 @@ export interface QuorumFacts {
   /** The last ping score a peer reported, fresh or not (a lost peer's last word). */
   readonly lastPingScore: (node: NodeName) => number | undefined;
   readonly ownPingScore: number | undefined;
+  /** When a ping target last answered this node, if ever. */
+  readonly ownPingReplyAt: Instant | undefined;
   /** Wait-for-all was satisfied once (every node seen at once). */
   readonly allSeen: boolean;
   /** Since when this node's partition has been exactly half of the votes (a tie), if it is. */
@@ -139,7 +143,8 @@ export function computeQuorum(facts: QuorumFacts): QuorumState {
   const others = spec.order.filter((node) => !partition.includes(node) && node !== spec.arbitrator && votesOf(node) > 0);
   if (spec.pingDeadMs !== undefined && facts.ownPingScore !== undefined) {
     const tieAge = facts.tieSince === undefined ? 0 : facts.now - facts.tieSince;
-    if (tieAge < spec.pingDeadMs) {
+    const answeredSinceTie = facts.tieSince !== undefined && facts.ownPingReplyAt !== undefined && facts.ownPingReplyAt > facts.tieSince && facts.ownPingScore > 0;
+    if (tieAge < spec.pingDeadMs && !answeredSinceTie) {
       return { ...base, status: 'pending', tie: 'ping-pending', splitBrainPossible: false, reason: `tie (${count}): waiting ${Math.round(spec.pingDeadMs - tieAge)} ms more so that the ping targets tell which side has lost its network` };
     }
     const theirs = others.map((node) => facts.lastPingScore(node)).filter((score): score is number => score !== undefined);

@@ -153,6 +153,8 @@ export class Driver {
   private watchdogTimer: NodeJS.Timeout | undefined;
   private watchdogStarved: string | undefined;
   private ping: { stop(): Promise<void> } | undefined;
+  /** The prober's latest score (undefined until a target first answers: all unreachable). */
+  private pingScore: PingScore | undefined;
 
   private constructor(
     private readonly options: DriverOptions,
@@ -224,6 +226,15 @@ export class Driver {
     return this.watchdogStarved === undefined ? { configured: true, fed: true, detail: `fed every ${this.watchdogIntervalMs()} ms (timeout ${this.watchdog.effectiveTimeoutMs} ms)` } : { configured: true, fed: false, detail: this.watchdogStarved };
   }
 
+  /** Each ping target (group) and whether it answers now: heartbeat's ping nodes, for `cl_status`. */
+  get pingTargets(): { name: string; addresses: readonly string[]; reachable: boolean }[] {
+    return ((this.config.ping ?? this.config.origin?.pingNodes)?.groups ?? []).map((group) => ({
+      name: group.name,
+      addresses: group.addresses,
+      reachable: this.pingScore?.groups.find((score) => score.name === group.name)?.reachable ?? false,
+    }));
+  }
+
   describeResource(resourceId: string): string {
     return this.runner.describe(resourceId);
   }
@@ -262,7 +273,7 @@ export class Driver {
     this.feed({ kind: 'groups-changed', now: this.options.clock.monotonicNow(), groups: groupSpecsOf(config, this.self) });
     this.feed({ kind: 'protection-changed', now: this.options.clock.monotonicNow(), protection: protectionSpec(config) });
     this.armReconcile();
-    if (JSON.stringify(before.ping) !== JSON.stringify(config.ping)) {
+    if (JSON.stringify(before.ping) !== JSON.stringify(config.ping) || JSON.stringify(before.origin?.pingNodes) !== JSON.stringify(config.origin?.pingNodes)) {
       await this.ping?.stop();
       this.ping = undefined;
       this.startPing();
@@ -340,20 +351,27 @@ export class Driver {
   }
 
   private startPing(): void {
-    const ping = this.config.ping;
+    // heartbeat's ping nodes without ipfail (an ha.d's origin.pingNodes) are probed only to be reported (cl_status).
+    const tieBreaker = this.config.ping !== undefined;
+    const ping = this.config.ping ?? this.config.origin?.pingNodes;
     if (ping === undefined || this.ping !== undefined || this.closed) return;
     const onScore = (score: PingScore): void => {
-      this.options.logger.log(score.reachable < score.total ? 'warn' : 'info', `ping targets: ${score.reachable} of ${score.total} reachable (${score.groups.map((group) => `${group.name} ${group.reachable ? 'up' : 'down'}`).join(', ')})`);
-      this.feed({ kind: 'ping-score', now: this.options.clock.monotonicNow(), score: score.reachable });
+      this.pingScore = score;
+      this.options.logger.log(score.reachable < score.total && tieBreaker ? 'warn' : 'info', `ping targets: ${score.reachable} of ${score.total} reachable (${score.groups.map((group) => `${group.name} ${group.reachable ? 'up' : 'down'}`).join(', ')})`);
+      if (tieBreaker) this.feed({ kind: 'ping-score', now: this.options.clock.monotonicNow(), score: score.reachable });
+    };
+    const onReply = (): void => {
+      if (tieBreaker) this.feed({ kind: 'ping-reply', now: this.options.clock.monotonicNow() });
     };
     const start = this.options.startPing ?? ((config: NonNullable<ClusterConfig['ping']>, handler: (score: PingScore) => void) => {
-      const prober = new PingProber({ groups: config.groups, intervalMs: config.intervalMs, deadMs: config.deadMs, onChange: handler });
+      const prober = new PingProber({ groups: config.groups, intervalMs: config.intervalMs, deadMs: config.deadMs, onChange: handler, onReply });
       prober.start();
       return prober;
     });
+    this.pingScore = undefined;
     this.ping = start(ping, onScore);
     // Until the first answer, every target counts as unreachable: say so to the core at once.
-    this.feed({ kind: 'ping-score', now: this.options.clock.monotonicNow(), score: 0 });
+    if (tieBreaker) this.feed({ kind: 'ping-score', now: this.options.clock.monotonicNow(), score: 0 });
   }
 
   private async closeTransports(): Promise<void> {

@@ -7,8 +7,9 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startApiServer, type ReloadResult } from '../api/server.js';
-import { loadConfig } from '../config/load.js';
-import { SOCKET_NAME, formatIssue, type ClusterConfig } from '../config/model.js';
+import { SOCKET_NAME, formatIssue, type ClusterConfig, type KeyRing } from '../config/model.js';
+import { hadirScriptDirs } from '../config/hadir/load.js';
+import { DEFAULT_CONFIG_FILE, DEFAULT_HA_DIR, chooseConfigSource, describeSource, loadConfigSource, type ConfigSource, type SourceOverrides } from './config-source.js';
 import { nodeName, type NodeName } from '../core/types.js';
 import { systemClock } from '../lib/clock.js';
 import { createLogger, type Logger, type LogLevel } from '../obs/logger.js';
@@ -22,14 +23,17 @@ import { agentForResource } from '../agents/factory.js';
 import { listAddresses } from '../agents/ipaddr.js';
 import { prepareAnnouncer } from '../platform/announcer.js';
 
-export const DEFAULT_CONFIG_FILE = '/etc/tandem/tandem.yaml';
-
-const USAGE = `Usage: tandemd [--config FILE] [--node NAME] [--arbitrator] [--socket PATH] [--log-format json|text] [--log-level LEVEL]
+const USAGE = `Usage: tandemd [--config FILE | --ha-d DIR] [--node NAME] [--arbitrator] [--socket PATH]
+               [--state-dir DIR] [--runtime-dir DIR] [--log-format json|text] [--log-level LEVEL]
 
   --config FILE       cluster config (default ${DEFAULT_CONFIG_FILE})
+  --ha-d DIR          run a heartbeat cluster from its ha.cf, haresources and authkeys (default ${DEFAULT_HA_DIR}
+                      when ${DEFAULT_CONFIG_FILE} does not exist and ${DEFAULT_HA_DIR}/ha.cf does)
   --node NAME         this node's name in the config (default: the host name, as heartbeat uses uname -n)
   --arbitrator        run as the config's arbitrator: no resources, one vote that backs one side of a split
   --socket PATH       API socket (default: <runtime_dir>/${SOCKET_NAME})
+  --state-dir DIR     where the generation is kept (default: the config's state_dir, /var/lib/tandem)
+  --runtime-dir DIR   where the API socket lives (default: the config's runtime_dir, /run/tandem)
   --log-format FMT    json or text (default: the config's logging.format)
   --log-level LEVEL   debug, info, warn or error
 
@@ -42,7 +46,10 @@ async function main(): Promise<number> {
   try {
     args = parseArgs({
       options: {
-        config: { type: 'string', default: DEFAULT_CONFIG_FILE },
+        config: { type: 'string' },
+        'ha-d': { type: 'string' },
+        'state-dir': { type: 'string' },
+        'runtime-dir': { type: 'string' },
         node: { type: 'string' },
         arbitrator: { type: 'boolean' },
         socket: { type: 'string' },
@@ -66,15 +73,21 @@ async function main(): Promise<number> {
     return 0;
   }
 
-  const configFile = args.config ?? DEFAULT_CONFIG_FILE;
-  const loaded = await loadConfig(configFile, { checkAgents: true });
+  const source = chooseConfigSource({ config: args.config, haDir: args['ha-d'] });
+  if ('error' in source) {
+    process.stderr.write(`tandemd: ${source.error}\n${USAGE}\n`);
+    return 2;
+  }
+  const configFile = describeSource(source);
+  const self = nodeName(args.node ?? hostname());
+  const overrides: SourceOverrides = { hostName: self, stateDir: args['state-dir'], runtimeDir: args['runtime-dir'] };
+  const loaded = await loadConfigSource(source, overrides);
   for (const issue of loaded.issues) process.stderr.write(formatIssue(issue) + '\n');
   if (!loaded.config || !loaded.ring) {
     process.stderr.write(`tandemd: ${configFile} has errors; not starting\n`);
     return 1;
   }
   const config = loaded.config;
-  const self = nodeName(args.node ?? hostname());
   if (!config.nodes.some((node) => node.name === self)) {
     process.stderr.write(
       `tandemd: this node is "${self}" but ${configFile} lists only ${config.nodes.map((node) => node.name).join(', ')}: ` +
@@ -102,13 +115,14 @@ async function main(): Promise<number> {
   }
   const clock = systemClock();
   const logger = createLogger({ format, level: level as LogLevel, write: (line) => process.stderr.write(line), wallNow: clock.wallNow });
-  return run({ configFile, config, self, logger, clock, socketPath: args.socket ?? join(config.runtimeDir, SOCKET_NAME), ring: loaded.ring });
+  return run({ source, overrides, config, self, logger, clock, socketPath: args.socket ?? join(config.runtimeDir, SOCKET_NAME), ring: loaded.ring });
 }
 
 interface RunOptions {
-  readonly configFile: string;
+  readonly source: ConfigSource;
+  readonly overrides: SourceOverrides;
   readonly config: ClusterConfig;
-  readonly ring: NonNullable<Awaited<ReturnType<typeof loadConfig>>['ring']>;
+  readonly ring: KeyRing;
   readonly self: NodeName;
   readonly logger: Logger;
   readonly clock: ReturnType<typeof systemClock>;
@@ -116,7 +130,8 @@ interface RunOptions {
 }
 
 async function run(options: RunOptions): Promise<number> {
-  const { logger, clock, configFile, self } = options;
+  const { logger, clock, source, overrides, self } = options;
+  const configFile = describeSource(source);
   let driver: Driver;
   let server;
   try {
@@ -131,14 +146,14 @@ async function run(options: RunOptions): Promise<number> {
       logger: logger.child('driver'),
       store,
       openTransport: openConfiguredTransport,
-      buildAgent: (resource) => agentForResource(resource, { nodeName: self, execStateDir }),
+      buildAgent: (resource) => agentForResource(resource, { nodeName: self, execStateDir, ...(source.kind === 'ha.d' ? { heartbeatDirs: hadirScriptDirs(source.dir) } : {}) }),
       listAddresses: (iface) => listAddresses(iface),
     });
     server = await startApiServer(options.socketPath, {
       status: () => buildStatus({ driver, clock, version: VERSION, configFile }),
       recentEvents: (count) => driver.events.recent(count),
       subscribe: (listener) => driver.events.subscribe(listener),
-      reload: () => reload(driver, configFile, logger),
+      reload: () => reload(driver, source, overrides, logger),
       command: (request) => operatorCommand(driver, request),
       why: (group) => explainGroup(driver, group, clock),
     });
@@ -150,7 +165,7 @@ async function run(options: RunOptions): Promise<number> {
 
   let reloading = Promise.resolve();
   process.on('SIGHUP', () => {
-    reloading = reloading.then(() => reload(driver, configFile, logger).then(() => undefined));
+    reloading = reloading.then(() => reload(driver, source, overrides, logger).then(() => undefined));
   });
   return new Promise<number>((resolve) => {
     const stop = (signal: string): void => {
@@ -169,8 +184,9 @@ async function run(options: RunOptions): Promise<number> {
 }
 
 /** Validates the new config first; the running cluster keeps the old one if anything is wrong. */
-async function reload(driver: Driver, configFile: string, logger: Logger): Promise<ReloadResult> {
-  const loaded = await loadConfig(configFile, { checkAgents: true });
+async function reload(driver: Driver, source: ConfigSource, overrides: SourceOverrides, logger: Logger): Promise<ReloadResult> {
+  const configFile = describeSource(source);
+  const loaded = await loadConfigSource(source, overrides);
   const errors = loaded.issues.filter((issue) => issue.severity === 'error').map(formatIssue);
   const warnings = loaded.issues.filter((issue) => issue.severity === 'warning').map(formatIssue);
   if (!loaded.config || !loaded.ring || errors.length > 0) {

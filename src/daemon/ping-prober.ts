@@ -77,6 +77,8 @@ export interface PingProberOptions {
   readonly pinger?: Pinger;
   /** Called with the new score each time the set of reachable groups changes (invariant 3). */
   readonly onChange?: (score: PingScore) => void;
+  /** Called after each answer, before its score is evaluated: a fresh answer matters during a quorum tie. */
+  readonly onReply?: () => void;
 }
 
 /** What the prober remembers about one address. */
@@ -152,6 +154,7 @@ export class PingProber {
   private readonly now: () => number;
   private readonly pinger: Pinger;
   private readonly onChange: ((score: PingScore) => void) | undefined;
+  private readonly onReply: (() => void) | undefined;
   /** The score last reported (or the initial one), to fire `onChange` only on a change. */
   private reported: PingScore;
   private interval: NodeJS.Timeout | undefined;
@@ -184,6 +187,7 @@ export class PingProber {
     this.now = options.now ?? (() => performance.now());
     this.pinger = options.pinger ?? systemPinger;
     this.onChange = options.onChange;
+    this.onReply = options.onReply;
     this.reported = this.score();
   }
 
@@ -229,6 +233,7 @@ export class PingProber {
     if (this.stopped) return;
     this.states.set(address, result.ok ? { lastReplyAt: this.now() } : { ...this.states.get(address), lastError: result.detail });
     try {
+      if (result.ok) this.onReply?.();
       this.evaluate();
     } catch (error) {
       // Only onChange (the daemon's own code) can throw here: that is a bug and must surface as an uncaught

@@ -4,6 +4,7 @@
 import type { GroupStatus, StatusReport } from '../api/status-report.js';
 import type { GroupView } from '../core/group-types.js';
 import { configDigest } from '../config/digest.js';
+import type { ClusterConfig } from '../config/model.js';
 import { linkName } from '../core/types.js';
 import type { Clock } from '../lib/clock.js';
 import type { Driver } from './driver.js';
@@ -78,12 +79,15 @@ export function buildStatus({ driver, clock, version, configFile }: StatusContex
     if (group.phase === 'unclean') warnings.push(`${group.name} is UNCLEAN here: a stop failed (see \`tandem why ${group.name}\`); no node starts it until \`tandem cleanup ${group.name}\``);
     if (group.blockedBy !== undefined) warnings.push(`${group.name} should run here but waits: ${group.blockedBy}`);
     if (group.target === undefined) warnings.push(`${group.name} can run nowhere: see \`tandem why ${group.name}\``);
+    const spec = config.groups.find((candidate) => candidate.name === group.name);
     return {
       name: group.name,
       ...groupFacts(group),
       resources: group.resources.map((resource) => ({ ...resource, agent: driver.describeResource(resource.id) })),
+      ...(spec !== undefined ? { nodes: spec.nodes.map(String), failback: spec.failback, migrationThreshold: spec.migrationThreshold } : {}),
     };
   });
+  const pingSection = config.ping ?? config.origin?.pingNodes;
   const linkCounters = Object.fromEntries([...driver.linkCounters].map(([link, counters]) => [link, { ...counters }]));
   return {
     version,
@@ -121,6 +125,15 @@ export function buildStatus({ driver, clock, version, configFile }: StatusContex
     },
     standby: groupsView.standby,
     warnings,
+    nodeOrder: config.nodes.map((node) => node.name as string),
+    links: config.links.map((link) => ({
+      name: link.name,
+      transport: link.transport,
+      ...(link.transport.startsWith('udp') ? { port: link.port } : {}),
+      heartbeatName: heartbeatLinkName(config, driver.self, link.name),
+    })),
+    ping: pingSection === undefined ? null : { intervalMs: pingSection.intervalMs, deadMs: pingSection.deadMs, tieBreaker: config.ping !== undefined, targets: driver.pingTargets },
+    origin: config.origin === undefined ? null : { kind: config.origin.kind, dir: config.origin.dir, parameters: config.origin.parameters, autoFailback: config.origin.autoFailback },
     events: driver.events.recent(STATUS_EVENTS_MAX).map((event) => ({
       wallTime: event.wallTime,
       kind: event.kind,
@@ -130,6 +143,22 @@ export function buildStatus({ driver, clock, version, configFile }: StatusContex
       reason: event.reason,
     })),
   };
+}
+
+/**
+ * heartbeat names a link after its medium on the local host: the interface of a bcast/mcast/ucast line (eth1) or
+ * the serial device (/dev/ttyS0); admins' scripts pass those names to `cl_status hblinkstatus`. A config read from
+ * an /etc/ha.d keeps them in each node's endpoint (this node's first, as heartbeat's are local); tandem's own
+ * YAML has link names of its own, which are what its users know.
+ */
+export function heartbeatLinkName(config: ClusterConfig, self: string, link: string): string {
+  if (config.origin === undefined) return link;
+  const endpoints = [config.nodes.find((node) => node.name === self), ...config.nodes].map((node) => node?.links[link]);
+  for (const endpoint of endpoints) {
+    const name = endpoint?.device ?? endpoint?.interface;
+    if (name !== undefined) return name;
+  }
+  return link;
 }
 
 /** What status and `tandem why` both say of a group: its phase here, where it runs and why it waits. */

@@ -9,8 +9,10 @@
 import { createSocket, type Socket, type SocketType } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import type { LinkName } from '../core/types.js';
+import { AssertionError } from '../lib/assert.js';
 import type { LinkConfig, NodeLinkAddress } from '../config/model.js';
 import type { Transport, TransportHandlers } from './transport.js';
+import { interfaceAddress, isAnyAddress } from './interface-address.js';
 
 export interface UdpTransportOptions {
   readonly link: LinkConfig;
@@ -28,6 +30,9 @@ export async function openUdpTransport(options: UdpTransportOptions): Promise<Tr
       return openGroup(options, options.link.broadcast ?? '');
     case 'udp-multicast':
       return openGroup(options, options.link.group ?? '');
+    case 'serial':
+      // open-transport.ts sends serial links to serial.ts; reaching here is a programmer error.
+      throw new AssertionError(`link ${options.link.name} is serial, not UDP`);
   }
 }
 
@@ -76,7 +81,8 @@ async function openUnicast(options: UdpTransportOptions): Promise<Transport> {
   };
 }
 
-async function openGroup(options: UdpTransportOptions, target: string): Promise<Transport> {
+async function openGroup(given: UdpTransportOptions, target: string): Promise<Transport> {
+  const options = withInterfaceAddress(given, target);
   const { link, local, handlers } = options;
   const sender = await bindSocket(options, scoped(local.address, local.interface), link.port, false);
   let receiver: Socket;
@@ -106,6 +112,13 @@ async function openGroup(options: UdpTransportOptions, target: string): Promise<
     },
     close: () => closeSockets([sender, receiver]),
   };
+}
+
+/** An unspecified local address (from heartbeat's bcast/mcast) becomes the interface's address now. */
+function withInterfaceAddress(options: UdpTransportOptions, target: string): UdpTransportOptions {
+  const { link, local } = options;
+  if (!isAnyAddress(local.address) || local.interface === undefined) return options;
+  return { ...options, local: { ...local, address: interfaceAddress(link.name, local.interface, isIPv6(target) ? 6 : 4) } };
 }
 
 function closeSockets(sockets: readonly Socket[]): Promise<void> {

@@ -789,6 +789,7 @@ export class World {
         this.call(this.now + ping.deadMs, () => {
           if (node.incarnation === incarnation) this.updatePing(node);
         });
+        if (node.paused === undefined) this.step(node, { kind: 'ping-reply', now: instant(this.now) });
         this.updatePing(node);
       });
     }

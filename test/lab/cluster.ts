@@ -18,9 +18,12 @@ export const TANDEM_CLI = join(BUILD_ROOT, 'src/cli/main.js');
 
 export interface LabLinkSpec {
   readonly name: string;
-  readonly transport: 'udp-unicast' | 'udp-broadcast' | 'udp-multicast';
-  /** Lab link index whose addresses the nodes use (0: 192.0.2.0/24, 1: 198.51.100.0/24, 2: 2001:db8:2::/64). */
+  readonly transport: 'udp-unicast' | 'udp-broadcast' | 'udp-multicast' | 'serial';
+  /** Lab link index whose addresses the nodes use (0: 192.0.2.0/24, 1: 198.51.100.0/24, 2: 2001:db8:2::/64); unused by serial links. */
   readonly labLink: number;
+  /** Serial links: node → its tty (e.g. one end of a socat pty pair), and the line speed. */
+  readonly devices?: Readonly<Record<string, string>>;
+  readonly baud?: number;
   readonly group?: string;
   readonly broadcast?: string;
   readonly port?: number;
@@ -91,12 +94,15 @@ export class LabCluster {
       if (link.port) lines.push(`    port: ${link.port}`);
       if (link.group) lines.push(`    group: "${link.group}"`);
       if (link.broadcast) lines.push(`    broadcast: ${link.broadcast}`);
+      if (link.baud) lines.push(`    baud: ${link.baud}`);
     }
     lines.push('nodes:');
     for (const name of this.options.nodes) {
       lines.push(`  - name: ${name}`, `    links:`);
       for (const link of this.links) {
-        lines.push(`      ${link.name}: { address: "${this.lab.address(name, link.labLink)}", interface: ${this.lab.ifname(name, link.labLink)} }`);
+        const device = link.devices?.[name];
+        if (device !== undefined) lines.push(`      ${link.name}: { device: "${device}" }`);
+        else lines.push(`      ${link.name}: { address: "${this.lab.address(name, link.labLink)}", interface: ${this.lab.ifname(name, link.labLink)} }`);
       }
     }
     lines.push(`logging: { format: ${this.options.logFormat ?? 'json'}, level: info }`);
@@ -113,9 +119,14 @@ export class LabCluster {
 
   /** Starts tandemd on the node; `args` are extra command-line options (e.g. `--arbitrator`). */
   start(node: string, args: readonly string[] = []): LabProcess {
-    const process_ = this.lab.spawn(node, [process.execPath, TANDEMD, '--config', this.configPath(node), ...args], { name: 'tandemd' });
+    const process_ = this.lab.spawn(node, [process.execPath, TANDEMD, ...this.configArgs(node), ...args], { name: 'tandemd' });
     this.processes.set(node, process_);
     return process_;
+  }
+
+  /** Where tandemd reads its cluster from; a cluster run from other files (an /etc/ha.d) overrides it. */
+  protected configArgs(node: string): string[] {
+    return ['--config', this.configPath(node)];
   }
 
   startAll(): void {

@@ -34,6 +34,7 @@
 import { createHash } from 'node:crypto';
 import type { ConfigIssueCode } from '../codes.js';
 import type { ConfigIssue, KeyRing } from '../model.js';
+import type { SourceComment } from './hacf.js';
 
 export type AuthMethod = 'crc' | 'md5' | 'sha1';
 
@@ -176,6 +177,28 @@ export function parseAuthkeys(text: string, fileName: string, mode?: number): { 
   if (issues.some((issue) => issue.severity === 'error') || active === undefined) return { authkeys, issues };
   const id = tandemKeyId(active.index);
   return { authkeys, keyRing: { keys: [{ id, secret: deriveSecret(active.method, active.key) }], sendKeyId: id }, issues };
+}
+
+/**
+ * An authkeys issue's message with every quoted text left out: some quote a key, or the words after it (which may
+ * be the rest of a key with a space in it), and such a message can end up in a file or a terminal others read.
+ */
+export function redactAuthkeysMessage(message: string): string {
+  return message.replace(/"(?:[^"\\]|\\.)*"/g, '"…"');
+}
+
+/**
+ * The comments of authkeys: only lines whose first non-blank character is `#` (a `#` after the key is part of the
+ * line heartbeat ignores, and may be part of a secret). The text is what follows that `#`.
+ */
+export function authkeysComments(text: string): SourceComment[] {
+  const out: SourceComment[] = [];
+  text.split('\n').forEach((raw, i) => {
+    const body = raw.replace(/\r$/, '');
+    const start = body.length - body.trimStart().length;
+    if (body[start] === '#') out.push({ line: i + 1, text: body.slice(start + 1), trailing: false });
+  });
+  return out;
 }
 
 function parseIndex(text: string): number | undefined {

@@ -90,12 +90,15 @@ describe('ha.cf directives', () => {
     assert.deepEqual(brief(issues), ['1:13 TND_W_CONFIG_HACF_OVERRIDDEN']);
   });
 
-  test('serial links: parsed, with "not supported yet"; baud without serial is ignored', () => {
-    const { hacf, issues } = parseHaCf('baud 19200\nserial /dev/ttyS0\n', F);
-    assert.deepEqual(brief(issues), ['2:8 TND_W_CONFIG_HACF_SERIAL']);
-    assert.match(issues[0]?.message ?? '', /serial links are not supported yet/);
-    assert.equal(hacf.baud?.value, 19200);
+  test('serial links: one medium per device, baud kept; baud without serial is ignored; a relative device is refused', () => {
+    const { hacf, issues } = parseHaCf('baud 38400\nserial /dev/ttyS0 /dev/ttyUSB0\n', F);
+    assert.deepEqual(brief(issues), []);
+    assert.deepEqual(hacf.media.map((m) => (m.kind === 'serial' ? `${m.device.text}@${m.device.column}` : m.kind)), ['/dev/ttyS0@8', '/dev/ttyUSB0@19']);
+    assert.equal(hacf.baud?.value, 38400);
     assert.deepEqual(brief(parseHaCf('baud 19200\n', F).issues), ['1:6 TND_W_CONFIG_HACF_IGNORED']);
+    const relative = parseHaCf('serial ttyS0\n', F);
+    assert.deepEqual(brief(relative.issues), ['1:8 TND_E_CONFIG_HACF_VALUE']);
+    assert.deepEqual(relative.hacf.media, []);
   });
 
   test('directives that do not apply are warnings at their line, never dropped silently', () => {
@@ -145,7 +148,9 @@ describe('ha.cf directives', () => {
     assert.match(rps10?.message ?? '', /rps10.*serial/);
     assert.match(only('stonith_host * frobnicator x\n', 'TND_E_CONFIG_HACF_STONITH')[0]?.message ?? '', /no fence agent equivalent is known/);
     assert.deepEqual(brief(parseHaCf('stonith_host * external/ipmi ha2 10.0.0.12\n', F).issues), ['1:16 TND_E_CONFIG_HACF_STONITH']);
-    assert.deepEqual(brief(parseHaCf('stonith baytech /etc/ha.d/conf/stonith.baytech\n', F).issues), ['1:1 TND_E_CONFIG_HACF_STONITH']);
+    // A plugin with no fence agent is refused for that reason (at its name), not sent to a stonith_host line.
+    assert.deepEqual(brief(parseHaCf('stonith baytech /etc/ha.d/conf/stonith.baytech\n', F).issues), ['1:9 TND_E_CONFIG_HACF_STONITH']);
+    assert.deepEqual(brief(parseHaCf('stonith external/ipmi /etc/ha.d/ipmi.cfg\n', F).issues), ['1:1 TND_E_CONFIG_HACF_STONITH']);
   });
 
   test('ping, ping_group and respawn are read', () => {

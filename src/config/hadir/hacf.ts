@@ -139,7 +139,7 @@ const IGNORED: Readonly<Record<string, IgnoredSpec>> = {
   compression_threshold: { shape: 'option', value: 'int', why: WIRE },
   traditional_compression: { shape: 'option', value: 'bool', why: WIRE },
   max_rexmit_delay: { shape: 'option', value: 'int', why: WIRE },
-  hopfudge: { shape: 'option', value: 'int', why: "it only sets the ttl of serial rings, and tandem has no serial links" },
+  hopfudge: { shape: 'option', value: 'int', why: "it only sets how far heartbeat's serial rings forward messages, and a tandem serial link joins two nodes and forwards nothing" },
   coredumps: { shape: 'option', value: 'bool', why: "core dumps are the system's business (systemd-coredump, ulimit -c)" },
   coreroot: { shape: 'option', value: 'word', why: "core dumps are the system's business (systemd-coredump, ulimit -c)" },
   log_badpack: { shape: 'option', value: 'bool', why: 'tandem does not take this logging switch from its config' },
@@ -253,6 +253,28 @@ export function tokenizeHaCf(text: string): HaCfDirective[] {
     const shape = MAPPED[name] ?? IGNORED[name]?.shape ?? 'line';
     const args = splitWords(rest, line, restColumn, shape === 'option' ? /[ ,\t\f\r\v]/ : WHITE);
     out.push({ name, written, at: { line, column: first.column }, args });
+  });
+  return out;
+}
+
+/** A `#` comment of an ha.d file, for tools that carry the admin's comments over (config import). */
+export interface SourceComment {
+  readonly line: number;
+  /** Everything after the `#` that starts it, line end removed: a `##节点1` comment's text is `#节点1`. */
+  readonly text: string;
+  /** Code precedes it on its line (`node server201 ##节点1`); false for a line that is only a comment. */
+  readonly trailing: boolean;
+}
+
+/** The comments of ha.cf, by the lexical rules of `tokenizeHaCf`: a `#` anywhere starts one, a CR ends the line. */
+export function haCfComments(text: string): SourceComment[] {
+  const out: SourceComment[] = [];
+  text.split('\n').forEach((raw, index) => {
+    const cr = raw.indexOf('\r');
+    const body = cr >= 0 ? raw.slice(0, cr) : raw;
+    const hash = body.indexOf('#');
+    if (hash < 0) return;
+    out.push({ line: index + 1, text: body.slice(hash + 1), trailing: body.slice(0, hash).trim() !== '' });
   });
   return out;
 }
@@ -513,8 +535,11 @@ export function parseHaCf(text: string, fileName: string): { hacf: HaCf; issues:
       case 'serial': {
         if (!needWords(d, 1, Infinity, 'serial DEVICE [DEVICE…]')) break;
         for (const device of d.args) {
+          if (!device.text.startsWith('/')) {
+            error('TND_E_CONFIG_HACF_VALUE', device, path, `a serial device must be an absolute path such as /dev/ttyS0: current value is ${JSON.stringify(device.text)}`);
+            continue;
+          }
           media.push({ kind: 'serial', at: d.at, device });
-          warn('TND_W_CONFIG_HACF_SERIAL', device, path, `serial links are not supported yet: ${device.text} gets no tandem link (add a network link if this was the only one)`);
         }
         break;
       }
@@ -601,6 +626,12 @@ export function parseHaCf(text: string, fileName: string): { hacf: HaCf; issues:
         if (!needWords(d, 2, 2, 'stonith TYPE CONFIGFILE')) break;
         const [type, file] = d.args as [Word, Word];
         result.stonith = { at: d.at, type, file };
+        const plugin = STONITH_PLUGINS[type.text];
+        if (plugin?.agent === undefined) {
+          // No stonith_host line could carry it either: say why, rather than suggest one.
+          error('TND_E_CONFIG_HACF_STONITH', type, path, `STONITH plugin '${type.text}' cannot be imported: ${plugin?.none ?? 'no fence agent equivalent is known for it'}; configure a fence agent (fence_*) for this hardware under fencing: in tandem.yaml, or leave fencing out`);
+          break;
+        }
         error(
           'TND_E_CONFIG_HACF_STONITH',
           d.at,
@@ -673,7 +704,7 @@ export function parseHaCf(text: string, fileName: string): { hacf: HaCf; issues:
   }
 
   if (result.baud !== undefined && !media.some((m) => m.kind === 'serial')) {
-    warn('TND_W_CONFIG_HACF_IGNORED', result.baud.word, 'baud', "'baud' has no effect: there is no serial link (and tandem does not support serial links yet)");
+    warn('TND_W_CONFIG_HACF_IGNORED', result.baud.word, 'baud', "'baud' has no effect: there is no serial link");
   }
 
   const hacf: HaCf = {

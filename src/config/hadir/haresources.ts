@@ -18,7 +18,7 @@
  */
 import { HEARTBEAT_IP_SCRIPT, isIpShorthand, parseHaresource, parseIpShorthand, type IpShorthand } from '../../agents/heartbeat-script.js';
 import type { ConfigIssue } from '../model.js';
-import type { Site, Word } from './hacf.js';
+import type { Site, SourceComment, Word } from './hacf.js';
 
 export interface HaresourcesResource {
   readonly word: Word;
@@ -91,6 +91,21 @@ export function parseHaresources(text: string, fileName: string): { groups: Hare
   });
   flush();
   return { groups, issues };
+}
+
+/**
+ * The comments of haresources, by the rules of `parseHaresources`: a `#` starts one (to the end of the physical
+ * line); the `\` that continues a line is not part of it.
+ */
+export function haresourcesComments(text: string): SourceComment[] {
+  const out: SourceComment[] = [];
+  text.split('\n').forEach((raw, i) => {
+    const physical = raw.replace(/\r$/, '');
+    const body = physical.endsWith('\\') ? physical.slice(0, -1) : physical;
+    const hash = body.indexOf('#');
+    if (hash >= 0) out.push({ line: i + 1, text: body.slice(hash + 1), trailing: body.slice(0, hash).trim() !== '' });
+  });
+  return out;
 }
 
 function readResource(word: Word, fail: (message: string) => void): HaresourcesResource | undefined {

@@ -114,12 +114,11 @@ describe('seed 002 (udp alias, serial, mcast, watchdog)', () => {
       'ha.cf:12:1 TND_W_CONFIG_HACF_IGNORED', // debugfile
       'ha.cf:17:1 TND_W_CONFIG_HACF_IGNORED', // logfile
       'ha.cf:22:1 TND_W_CONFIG_HACF_IGNORED', // logfacility
-      'ha.cf:47:8 TND_W_CONFIG_HACF_SERIAL',
       'ha.cf:60:1 TND_W_CONFIG_HACF_OBSOLETE', // udp → bcast
     ]);
   });
 
-  test('with the node name fixed it imports: bcast + mcast links, watchdog from deadtime', () => {
+  test('with the node name fixed it imports: serial + bcast + mcast links, watchdog from deadtime', () => {
     const texts = seed('seed-002');
     const { config, issues } = hadirToClusterConfig(
       { ...texts, haresources: texts.haresources.replace('xuanfei.com 10.0.0.10', 'xuanfei1-server 10.0.0.10') },
@@ -127,7 +126,9 @@ describe('seed 002 (udp alias, serial, mcast, watchdog)', () => {
     );
     assert.deepEqual(errors(issues), []);
     assert.ok(config);
-    assert.deepEqual(config.links, [
+    assert.deepEqual(config.links[0], { name: 'serial0', transport: 'serial', port: 694, baud: 19200 });
+    assert.deepEqual(config.nodes.map((node) => node.links.serial0), [{ device: '/dev/ttyS0' }, { device: '/dev/ttyS0' }]);
+    assert.deepEqual(config.links.slice(1), [
       { name: 'bcast-eth1', transport: 'udp-broadcast', port: 694, broadcast: '10.0.0.255' },
       { name: 'mcast-eth1', transport: 'udp-multicast', port: 694, group: '225.0.0.1', ttl: 1 },
     ]);
@@ -138,11 +139,16 @@ describe('seed 002 (udp alias, serial, mcast, watchdog)', () => {
 });
 
 describe('seed 003 (serial only, ping + ipfail, auto_failback on)', () => {
-  test('a serial-only ha.cf leaves no link to import', () => {
+  test("a serial-only ha.cf imports as one two-node serial link at its baud, this host's device on both nodes", () => {
     const { config, issues } = loadHadir(join(corpus, 'seed-003'), { hostName: 'ha1.haw2.ibm.com', scriptDirs });
-    assert.equal(config, undefined);
-    assert.deepEqual(errors(issues), ['ha.cf:0:0 TND_E_CONFIG_NO_LINKS']);
-    assert.ok(issues.some((i) => i.code === 'TND_W_CONFIG_HACF_SERIAL' && i.line === 38 && i.column === 8));
+    assert.deepEqual(errors(issues), []);
+    assert.ok(config);
+    assert.deepEqual(config.links, [{ name: 'serial0', transport: 'serial', port: 694, baud: 19200 }]);
+    assert.deepEqual(config.nodes.map((node) => [node.name, node.links.serial0]), [
+      ['ha1.haw2.ibm.com', { device: '/dev/ttyS0' }],
+      ['ha2.haw2.ibm.com', { device: '/dev/ttyS0' }],
+    ]);
+    assert.ok(!issues.some((i) => i.code === 'TND_W_CONFIG_SERIAL_BANDWIDTH'), 'a 2 s keepalive fits 19200 baud');
   });
 
   test('with a network link added, resources and the ping section come across', () => {
@@ -153,7 +159,10 @@ describe('seed 003 (serial only, ping + ipfail, auto_failback on)', () => {
     );
     assert.deepEqual(errors(issues), []);
     assert.ok(config);
-    assert.deepEqual(config.links, [{ name: 'ucast-eth0', transport: 'udp-unicast', port: 694 }]);
+    assert.deepEqual(config.links, [
+      { name: 'serial0', transport: 'serial', port: 694, baud: 19200 },
+      { name: 'ucast-eth0', transport: 'udp-unicast', port: 694 },
+    ]);
     assert.deepEqual(
       config.nodes.map((n) => [n.name, n.links['ucast-eth0']?.address]),
       [
@@ -261,5 +270,31 @@ describe('classic mistakes', () => {
   test('fewer than two nodes; a host name check is case-insensitive, as heartbeat lower-cases', () => {
     assert.deepEqual(errors(run('node ha1\nbcast eth1\n', '', {}).issues).slice(0, 1), ['ha.cf:1:6 TND_E_CONFIG_TOO_FEW_NODES']);
     assert.deepEqual(errors(run(`${TWO}initdead 60\n`, '', { ...HOST, hostName: 'HA1' }).issues), []);
+  });
+});
+
+describe('serial lines', () => {
+  test('two devices make two serial links; a line too slow for the heartbeats is warned about at baud', () => {
+    const { config, issues } = hadirToClusterConfig(files('node ha1\nnode ha2\nkeepalive 100ms\ndeadtime 1\ninitdead 2\nbaud 9600\nserial /dev/ttyS0 /dev/ttyS1\n'), { hostName: 'ha1' });
+    assert.deepEqual(errors(issues), []);
+    assert.deepEqual(config?.links.map((link) => `${link.name} ${link.transport} ${link.baud}`), ['serial0 serial 9600', 'serial1 serial 9600']);
+    assert.deepEqual(config?.nodes[1]?.links, { serial0: { device: '/dev/ttyS0' }, serial1: { device: '/dev/ttyS1' } });
+    const slow = issues.filter((i) => i.code === 'TND_W_CONFIG_SERIAL_BANDWIDTH');
+    assert.deepEqual(brief(slow), ['ha.cf:6:6 TND_W_CONFIG_SERIAL_BANDWIDTH', 'ha.cf:6:6 TND_W_CONFIG_SERIAL_BANDWIDTH']);
+    assert.match(slow[0]?.message ?? '', /take \d+% of serial link 'serial0' at 9600 baud.*keepalive of at least \d+ ms/);
+  });
+
+  test('more than two nodes: an error at the serial device, and no "no links" error on top', () => {
+    const { config, issues } = hadirToClusterConfig(files('node ha1\nnode ha2\nnode ha3\nserial /dev/ttyS0\n'), { hostName: 'ha1' });
+    assert.equal(config, undefined);
+    assert.deepEqual(errors(issues), ['ha.cf:4:8 TND_E_CONFIG_SERIAL_NODES']);
+    assert.match(issues.find((i) => i.code === 'TND_E_CONFIG_SERIAL_NODES')?.message ?? '', /3 nodes.*exactly two.*hopfudge/);
+  });
+
+  test('hopfudge is ignored, saying why', () => {
+    const { issues } = hadirToClusterConfig(files('node ha1\nnode ha2\nhopfudge 2\nserial /dev/ttyS0\n'), { hostName: 'ha1' });
+    const hopfudge = issues.find((i) => i.line === 3);
+    assert.equal(hopfudge?.code, 'TND_W_CONFIG_HACF_IGNORED');
+    assert.match(hopfudge?.message ?? '', /serial rings.*forwards nothing/);
   });
 });

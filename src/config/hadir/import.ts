@@ -29,6 +29,12 @@
  *     (monitorIntervalMs 0: probed once at start, as heartbeat's takeover did); `ipaddr` keeps tandem's monitor.
  *   - ping / ping6 / ping_group + `respawn … ipfail` → the ping section (interval = keepalive, dead = deadping,
  *     default deadtime). Without ipfail heartbeat only reported ping nodes, so they are not imported (warned).
+ *   - serial DEV… (+ baud, default 19200) → one `serial` link per device (serial0, serial1, … in ha.cf order), for
+ *     two-node clusters only (heartbeat's rings of more nodes forwarded messages; tandem's serial links do not:
+ *     more nodes is an error at the serial line). Each host's ha.cf names its own device, and a host's import writes
+ *     that device for itself and assumes the same path on the peer — which is how one ha.cf serves both nodes. The
+ *     assumption is harmless: a node opens only its own device, and device paths are not in the config digest, so
+ *     a peer whose ha.cf names /dev/ttyS1 imports its own device and still agrees with this host.
  *   - watchdog → watchdog, with heartbeat's timeout: ceil((deadtime + 10 ms) / 1 s) seconds.
  *   - stonith_host → fence devices (hacf.ts maps the plugins), action reboot (heartbeat reset nodes); a device
  *     named on a host's line fences the other nodes, unless its plugin parameters name the node(s) it resets.
@@ -52,9 +58,11 @@ import { HEARTBEAT_SCRIPT_DIRS_DEFAULT } from '../../agents/heartbeat-script.js'
 import { addressFamily, canonicalAddress } from '../address.js';
 import type { ConfigIssueCode } from '../codes.js';
 import {
+  DEFAULT_BAUD,
   DEFAULT_FENCING,
   DEFAULT_GROUP_POLICY,
   DEFAULT_LOGGING,
+  DEFAULT_PORT,
   DEFAULT_RECONCILE,
   DEFAULT_RESOURCE_TIMINGS,
   DEFAULT_RUNTIME_DIR,
@@ -66,13 +74,14 @@ import {
   type GroupConfig,
   type KeyRing,
   type LinkConfig,
-  type NodeLinkAddress,
+  type NodeLinkEndpoint,
   type PingConfig,
   type ResourceAgentConfig,
   type ResourceConfig,
   type TimingsConfig,
   type WatchdogConfig,
 } from '../model.js';
+import { serialLoadProblem } from '../serial-load.js';
 import { suggest } from '../suggest.js';
 import { parseAuthkeys } from './authkeys.js';
 import { parseHaCf, type HaCf, type HaCfMedium, type HaCfTime, type Site, type Word } from './hacf.js';
@@ -175,11 +184,11 @@ export function hadirToClusterConfig(files: HadirFiles, options: HadirImportOpti
   const timings = checkTimings(hacf, (severity, code, at, path, message) => report(severity, code, 'haCf', at, path, message));
 
   // ---- links ----
-  const nodeLinks = new Map<string, Record<string, NodeLinkAddress>>(names.map((name) => [name, {}]));
+  const nodeLinks = new Map<string, Record<string, NodeLinkEndpoint>>(names.map((name) => [name, {}]));
   const links = buildLinks(hacf, names, local, options, nodeLinks, (severity, code, at, path, message) => report(severity, code, 'haCf', at, path, message));
-  if (links.length === 0 && names.length >= 2) {
-    const serial = hacf.media.some((m) => m.kind === 'serial');
-    error('TND_E_CONFIG_NO_LINKS', 'haCf', undefined, '', `no network heartbeat link to import: ha.cf has ${serial ? 'only serial links, which tandem does not support yet' : 'no bcast, mcast or ucast line'} (heartbeat: "No heartbeat media defined")`);
+  // A serial line refused (more than two nodes) already has its error; "no link" would only repeat it.
+  if (links.length === 0 && names.length >= 2 && !hacf.media.some((m) => m.kind === 'serial')) {
+    error('TND_E_CONFIG_NO_LINKS', 'haCf', undefined, '', `no heartbeat link to import: ha.cf has no bcast, mcast, ucast or serial line (heartbeat: "No heartbeat media defined")`);
   }
 
   // ---- groups ----
@@ -234,12 +243,25 @@ export function hadirToClusterConfig(files: HadirFiles, options: HadirImportOpti
     ...(ping !== undefined ? { ping } : {}),
     ...(fencing !== undefined ? { fencing } : {}),
     ...(watchdog !== undefined ? { watchdog } : {}),
-    origin: { kind: 'ha.d', dir: dirname(paths.haCf), parameters: writtenParameters(hacf), autoFailback: hacf.autoFailback?.value ?? 'legacy' },
+    origin: { kind: 'ha.d', dir: dirname(paths.haCf), parameters: writtenParameters(hacf), autoFailback: hacf.autoFailback?.value ?? 'legacy', ...pingNodesOf(hacf, timings) },
   };
+  // Needs the whole config (groups and names size the heartbeat). Serial links were made in ha.cf's serial order.
+  const serialDevices = hacf.media.filter((m) => m.kind === 'serial');
+  links.filter((link) => link.transport === 'serial').forEach((link, i) => {
+    const problem = serialLoadProblem(config, link.name);
+    if (problem !== undefined) warn('TND_W_CONFIG_SERIAL_BANDWIDTH', 'haCf', hacf.baud?.word ?? serialDevices[i]?.device, hacf.baud !== undefined ? 'baud' : 'serial', problem);
+  });
+  issues.sort((a, b) => order.indexOf(a.file) - order.indexOf(b.file) || a.line - b.line || a.column - b.column);
   return { ...base, config, keyRing: auth.keyRing };
 }
 
 type Report = (severity: 'error' | 'warning', code: ConfigIssueCode, at: Site | undefined, path: string, message: string) => void;
+
+/** heartbeat's ping nodes as it probed them (for `cl_status`), whether or not they became a tie-breaker (buildPing). */
+function pingNodesOf(hacf: HaCf, timings: TimingsConfig): { pingNodes?: PingConfig } {
+  const groups = [...hacf.pings.map((word) => ({ name: word.text, addresses: [word.text] })), ...hacf.pingGroups.map((group) => ({ name: group.name.text, addresses: group.addresses.map((a) => a.text) }))];
+  return groups.length === 0 ? {} : { pingNodes: { groups, intervalMs: timings.keepaliveMs, deadMs: hacf.deadping?.ms ?? timings.deadtimeMs } };
+}
 
 /** heartbeat's defaults and rules for the four timings (plus deadping, checked in buildPing). */
 function checkTimings(hacf: HaCf, report: Report): TimingsConfig | undefined {
@@ -320,7 +342,7 @@ function hostAddresses(options: HadirImportOptions, iface: string, family: 4 | 6
   return (options.interfaces?.[iface] ?? options.interfaces?.[device] ?? []).filter((a) => addressFamily(a.address) === family);
 }
 
-function buildLinks(hacf: HaCf, names: readonly string[], local: string | undefined, options: HadirImportOptions, nodeLinks: Map<string, Record<string, NodeLinkAddress>>, report: Report): LinkConfig[] {
+function buildLinks(hacf: HaCf, names: readonly string[], local: string | undefined, options: HadirImportOptions, nodeLinks: Map<string, Record<string, NodeLinkEndpoint>>, report: Report): LinkConfig[] {
   const links: LinkConfig[] = [];
   const taken = new Set<string>();
   const explicit = (node: string, iface: string): string | undefined => options.addresses?.[node]?.[iface];
@@ -351,22 +373,22 @@ function buildLinks(hacf: HaCf, names: readonly string[], local: string | undefi
 
   const ucastDone = new Set<string>();
   for (const medium of hacf.media) {
-    if (medium.kind === 'serial') continue;
+    if (medium.kind === 'serial') {
+      const link = serialLink(medium, names, hacf.baud?.value ?? DEFAULT_BAUD, taken, nodeLinks, report);
+      if (link !== undefined) links.push(link);
+      continue;
+    }
     const family: 4 | 6 = medium.kind === 'mcast6' || medium.kind === 'ucast6' ? 6 : 4;
     const iface = medium.iface.text;
     if (medium.kind === 'bcast' || medium.kind === 'mcast' || medium.kind === 'mcast6') {
       const name = unique(linkBase(medium.kind === 'bcast' ? 'bcast' : 'mcast', iface), taken);
-      const absent: string[] = [];
-      for (const node of names) {
-        const address = explicit(node, iface) ?? (node === local ? hostAddresses(options, iface, family)[0]?.address : undefined);
-        if (address === undefined) absent.push(node);
-        else place(node, name, address, iface);
+      // heartbeat's bcast/mcast names only the interface and binds to any address; so does the link: every node
+      // is "the address it has on IFACE when the link opens" (the unspecified address with the interface), which
+      // reads the same on every node, so both nodes' digests agree. This host must have such an address now.
+      for (const node of names) place(node, name, explicit(node, iface) ?? (family === 4 ? '0.0.0.0' : '::'), iface);
+      if (local !== undefined && options.interfaces !== undefined && explicit(local, iface) === undefined && hostAddresses(options, iface, family).length === 0) {
+        missing(medium, [local], localHint(iface, family));
       }
-      const why =
-        absent.length === 1 && absent[0] === local
-          ? localHint(iface, family)
-          : `heartbeat's ${medium.kind} names only the interface (it binds to any address), and ${absent.includes(local ?? '') ? localHint(iface, family) : 'other nodes\' addresses are not in ha.cf'}`;
-      missing(medium, absent, why);
       if (medium.kind === 'bcast') {
         const own = local !== undefined ? hostAddresses(options, iface, 4).find((a) => a.netmask !== undefined && maskBits(a.netmask) !== undefined) : undefined;
         const broadcast = options.broadcasts?.[iface] ?? (own !== undefined ? broadcastOf(own.address, maskBits(own.netmask ?? '') ?? 32) : undefined);
@@ -436,6 +458,30 @@ function buildLinks(hacf: HaCf, names: readonly string[], local: string | undefi
     links.push({ name: linkName(name), transport: 'udp-unicast', port: medium.port });
   }
   return links;
+}
+
+/** One `serial` device → a two-node serial link; every node gets this host's device path (see the module comment). */
+function serialLink(medium: Extract<HaCfMedium, { kind: 'serial' }>, names: readonly string[], baud: number, taken: Set<string>, nodeLinks: Map<string, Record<string, NodeLinkEndpoint>>, report: Report): LinkConfig | undefined {
+  if (names.length > 2) {
+    report(
+      'error',
+      'TND_E_CONFIG_SERIAL_NODES',
+      medium.device,
+      'serial',
+      `ha.cf declares ${names.length} nodes, and a tandem serial link joins exactly two: heartbeat's serial rings, which forwarded messages from node to node (hopfudge), are not supported; use bcast, mcast or ucast for this cluster`,
+    );
+    return undefined;
+  }
+  let index = 0;
+  while (taken.has(`serial${index}`)) index++;
+  const name = `serial${index}`;
+  taken.add(name);
+  for (const node of names) {
+    const entry = nodeLinks.get(node);
+    if (entry !== undefined) entry[name] = { device: medium.device.text };
+  }
+  // The model's port is for UDP links; a serial link carries the default, unused (as tandem.yaml's do).
+  return { name: linkName(name), transport: 'serial', port: DEFAULT_PORT, baud };
 }
 
 function sanitizeName(text: string): string {

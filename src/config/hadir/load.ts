@@ -6,7 +6,9 @@
  *   1. Never throws for an operating condition: an unreadable file is an issue (TND_E_CONFIG_READ, or
  *      TND_E_KEYS_READ for authkeys), and nothing is imported then.
  *   2. Scripts are looked up as heartbeat's ResourceManager did: `DIR/resource.d`, then /etc/init.d (and
- *      /etc/rc.d/init.d); the first executable regular file wins.
+ *      /etc/rc.d/init.d); the first executable regular file wins. For a DIR other than /etc/ha.d, the installed
+ *      /etc/ha.d/resource.d comes right after DIR/resource.d, so a copy of a cluster's files elsewhere still finds
+ *      Debian's IPaddr, Filesystem… (heartbeat itself knew only /etc/ha.d).
  */
 import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,11 +20,22 @@ export interface LoadHadirOptions extends Omit<HadirImportOptions, 'resolveScrip
   readonly scriptDirs?: readonly string[];
 }
 
+/** Where the haresources scripts of an ha.d directory are looked up, in order (invariant 2). */
+export function hadirScriptDirs(dir: string): string[] {
+  const own = join(dir, 'resource.d');
+  const installed = '/etc/ha.d/resource.d';
+  return [own, ...(own === installed ? [] : [installed]), '/etc/init.d', '/etc/rc.d/init.d'];
+}
+
+/** The import, with the files' texts (when all three were read) and paths, for tools that show or convert them. */
+export type LoadedHadir = Omit<HadirImport, 'hacf' | 'haresources'> &
+  Partial<Pick<HadirImport, 'hacf' | 'haresources'>> & { readonly files?: HadirFiles; readonly paths: Readonly<Record<keyof HadirFiles, string>> };
+
 /**
  * @example
  * const { config, keyRing, issues } = loadHadir('/etc/ha.d', { hostName: os.hostname(), interfaces: os.networkInterfaces() });
  */
-export function loadHadir(dir: string, options: LoadHadirOptions = {}): Omit<HadirImport, 'hacf' | 'haresources'> & Partial<Pick<HadirImport, 'hacf' | 'haresources'>> {
+export function loadHadir(dir: string, options: LoadHadirOptions = {}): LoadedHadir {
   const paths: Record<keyof HadirFiles, string> = { haCf: join(dir, 'ha.cf'), haresources: join(dir, 'haresources'), authkeys: join(dir, 'authkeys') };
   const issues: ConfigIssue[] = [];
   const texts: Partial<Record<keyof HadirFiles, string>> = {};
@@ -39,8 +52,8 @@ export function loadHadir(dir: string, options: LoadHadirOptions = {}): Omit<Had
       issues.push({ severity: 'error', code: key === 'authkeys' ? 'TND_E_KEYS_READ' : 'TND_E_CONFIG_READ', file: paths[key], line: 0, column: 0, path: '', message: `cannot read ${paths[key]}: ${why}` });
     }
   }
-  if (texts.haCf === undefined || texts.haresources === undefined || texts.authkeys === undefined) return { issues };
-  const scriptDirs = options.scriptDirs ?? [join(dir, 'resource.d'), '/etc/init.d', '/etc/rc.d/init.d'];
+  if (texts.haCf === undefined || texts.haresources === undefined || texts.authkeys === undefined) return { issues, paths };
+  const scriptDirs = options.scriptDirs ?? hadirScriptDirs(dir);
   const resolveScript = (script: string): string | undefined => {
     for (const scriptDir of scriptDirs) {
       const path = join(scriptDir, script);
@@ -54,5 +67,6 @@ export function loadHadir(dir: string, options: LoadHadirOptions = {}): Omit<Had
     }
     return undefined;
   };
-  return hadirToClusterConfig({ haCf: texts.haCf, haresources: texts.haresources, authkeys: texts.authkeys }, { ...options, paths, scriptDirs, resolveScript, ...(authkeysMode !== undefined ? { authkeysMode } : {}) });
+  const files: HadirFiles = { haCf: texts.haCf, haresources: texts.haresources, authkeys: texts.authkeys };
+  return { ...hadirToClusterConfig(files, { ...options, paths, scriptDirs, resolveScript, ...(authkeysMode !== undefined ? { authkeysMode } : {}) }), files, paths };
 }

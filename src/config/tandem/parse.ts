@@ -22,40 +22,45 @@ import { formatDuration } from '../../lib/duration.js';
 import { linkName, nodeName } from '../../core/types.js';
 import { addressFamily, canonicalAddress, isMulticastAddress, isUnspecifiedAddress, type AddressFamily } from '../address.js';
 import {
+  DEFAULT_BAUD,
   DEFAULT_LOGGING,
   DEFAULT_PORT,
   DEFAULT_RECONCILE,
   DEFAULT_RUNTIME_DIR,
   DEFAULT_STATE_DIR,
   DEFAULT_TIMINGS,
+  SERIAL_BAUD_RATES,
   type ClusterConfig,
   type ConfigIssue,
   type LinkConfig,
   type LoggingConfig,
   type NodeConfig,
-  type NodeLinkAddress,
+  type NodeLinkEndpoint,
   type ReconcileConfig,
   type StrayAddressPolicy,
   type TimingsConfig,
   type TransportKind,
 } from '../model.js';
+import { serialLoadProblem } from '../serial-load.js';
 import { suggest } from '../suggest.js';
 import { buildGroup, checkGroups, readGroups, resourceSites } from './groups.js';
 import { buildProtection, checkProtection, fenceDeviceSites, PROTECTION_KEYS, readProtection, type FenceDeviceSites } from './protection.js';
-import { IssueSink, Reader, type Entry, type Located, type Site } from './reader.js';
+import { describeNode, IssueSink, Reader, type Entry, type Located, type Site } from './reader.js';
 import type { ResourceSites } from './resources.js';
 
 export type { ResourceSites } from './resources.js';
 
 const ROOT_KEYS = ['cluster', 'key_file', 'timings', 'links', 'nodes', 'groups', 'reconcile', ...PROTECTION_KEYS, 'logging', 'state_dir', 'runtime_dir'] as const;
 const TIMING_KEYS = ['keepalive', 'warntime', 'deadtime', 'initdead'] as const;
-const LINK_KEYS = ['name', 'transport', 'port', 'group', 'ttl', 'broadcast'] as const;
+const LINK_KEYS = ['name', 'transport', 'port', 'group', 'ttl', 'broadcast', 'baud'] as const;
 const NODE_KEYS = ['name', 'links'] as const;
-const NODE_LINK_KEYS = ['address', 'interface'] as const;
+const NODE_LINK_KEYS = ['address', 'interface', 'device'] as const;
 const LOGGING_KEYS = ['format', 'level'] as const;
 const RECONCILE_KEYS = ['interval', 'stray_addresses'] as const;
 const STRAY_POLICIES: readonly StrayAddressPolicy[] = ['remove', 'report'];
-const TRANSPORTS: readonly TransportKind[] = ['udp-unicast', 'udp-broadcast', 'udp-multicast'];
+const TRANSPORTS: readonly TransportKind[] = ['udp-unicast', 'udp-broadcast', 'udp-multicast', 'serial'];
+/** A serial line joins two nodes; heartbeat's rings of more, which forwarded messages, are not supported. */
+const SERIAL_NODES = 2;
 const LOG_FORMATS: readonly LoggingConfig['format'][] = ['text', 'json'];
 const LOG_LEVELS: readonly LoggingConfig['level'][] = ['debug', 'info', 'warn', 'error'];
 const DEFAULT_TTL = 1;
@@ -107,6 +112,7 @@ interface LinkDraft {
   readonly group?: Located<string>;
   readonly ttl?: number;
   readonly broadcast?: Located<string>;
+  readonly baud?: Located<number>;
 }
 
 interface NodeLinkDraft {
@@ -114,6 +120,8 @@ interface NodeLinkDraft {
   readonly linkAt: Site;
   readonly address?: Located<string>;
   readonly iface?: string;
+  /** On a serial link, instead of address and interface. */
+  readonly device?: Located<string>;
 }
 
 interface NodeDraft {
@@ -166,7 +174,8 @@ export function readTandemConfig(text: string, fileName: string): TandemConfigRe
   const links = linksEntry && readLinks(reader, linksEntry);
 
   const nodesEntry = required('nodes', "'nodes' is required: a list of at least two nodes (name, links)");
-  const nodes = nodesEntry && readNodes(reader, nodesEntry);
+  const transports = new Map(links?.flatMap((link) => (link.name !== undefined && link.transport !== undefined ? [[link.name.value, link.transport.value] as const] : [])));
+  const nodes = nodesEntry && readNodes(reader, nodesEntry, (link) => transports.get(link));
 
   const groups = readGroups(reader, root.get('groups'));
   const reconcile = readReconcile(reader, root.get('reconcile'));
@@ -210,7 +219,19 @@ export function readTandemConfig(text: string, fileName: string): TandemConfigRe
     reconcile,
     ...buildProtection(protection, builtNodes.map((node) => node.name)),
   };
+  checkSerialLoad(sink, config, links);
   return { ...base, config, resources: resourceSites(groups), fenceDevices: fenceDeviceSites(protection) };
+}
+
+/** TND_W_CONFIG_SERIAL_BANDWIDTH on each serial link, at its baud (or transport) value; needs the whole config. */
+function checkSerialLoad(sink: IssueSink, config: ClusterConfig, links: readonly LinkDraft[]): void {
+  for (const link of links) {
+    if (link.transport?.value !== 'serial' || link.name === undefined) continue;
+    const problem = serialLoadProblem(config, link.name.value);
+    const where = link.baud ?? link.transport;
+    if (problem !== undefined) sink.warning('TND_W_CONFIG_SERIAL_BANDWIDTH', where.at, where.path, problem);
+  }
+  sortIssues(sink.issues);
 }
 
 /** In reading order: by line, then column (a stable sort keeps the order of issues found at one place). */
@@ -347,9 +368,14 @@ function readLink(reader: Reader, node: Node | undefined, at: Site, path: string
   const transport = transportEntry && reader.oneOf(transportEntry, `the transport of ${label}`, TRANSPORTS);
 
   const portEntry = map.get('port');
-  const port = portEntry && reader.integer(portEntry, `the port of ${label}`, 1, 65535);
+  let port: Located<number> | undefined;
+  if (portEntry !== undefined && transport?.value === 'serial') {
+    sink.error('TND_E_CONFIG_FORBIDDEN_KEY', portEntry.keyAt, portEntry.path, `'port' is only allowed on UDP links, and ${label} is serial (its speed is 'baud')`);
+  } else {
+    port = portEntry && reader.integer(portEntry, `the port of ${label}`, 1, 65535);
+  }
 
-  const forbidden = (key: 'group' | 'ttl' | 'broadcast', allowedWith: TransportKind): boolean => {
+  const forbidden = (key: 'group' | 'ttl' | 'broadcast' | 'baud', allowedWith: TransportKind): boolean => {
     const field = map.get(key);
     if (field === undefined || transport === undefined || transport.value === allowedWith) return false;
     sink.error('TND_E_CONFIG_FORBIDDEN_KEY', field.keyAt, field.path, `'${key}' is only allowed on ${allowedWith} links, and ${label} is ${transport.value}`);
@@ -396,6 +422,10 @@ function readLink(reader: Reader, node: Node | undefined, at: Site, path: string
     }
   }
 
+  let baud: Located<number> | undefined;
+  const baudEntry = map.get('baud');
+  if (!forbidden('baud', 'serial') && baudEntry !== undefined) baud = readBaud(reader, baudEntry, label);
+
   return {
     path,
     at,
@@ -405,20 +435,47 @@ function readLink(reader: Reader, node: Node | undefined, at: Site, path: string
     ...(group !== undefined ? { group } : {}),
     ...(ttl !== undefined ? { ttl } : {}),
     ...(broadcast !== undefined ? { broadcast } : {}),
+    ...(baud !== undefined ? { baud } : {}),
   };
 }
 
-function readNodes(reader: Reader, entry: Entry): NodeDraft[] | undefined {
+/** A serial link's `baud`: one of heartbeat's rates, with the nearest one suggested. */
+function readBaud(reader: Reader, entry: Entry, label: string): Located<number> | undefined {
+  const what = `the baud of ${label}`;
+  const rates = SERIAL_BAUD_RATES.join(', ');
+  const node = entry.value;
+  if (node === undefined) {
+    reader.missing(entry.keyAt, entry.path, `${what} is empty: write one of ${rates}, or remove the key for ${DEFAULT_BAUD}`);
+    return undefined;
+  }
+  const at = reader.sink.siteOf(node);
+  if (!isScalar(node) || typeof node.value !== 'number') {
+    reader.sink.error('TND_E_CONFIG_TYPE', at, entry.path, `${what} must be a number, one of ${rates}: current value is ${describeNode(node)}`);
+    return undefined;
+  }
+  const value = node.value;
+  if (!SERIAL_BAUD_RATES.includes(value)) {
+    const nearest = [...SERIAL_BAUD_RATES].sort((a, b) => Math.abs(Math.log(a / value)) - Math.abs(Math.log(b / value)))[0];
+    const hint = value > 0 && nearest !== undefined ? ` (did you mean ${nearest}?)` : '';
+    reader.sink.error('TND_E_CONFIG_ENUM', at, entry.path, `${what} must be one of ${rates}: current value is ${node.source ?? String(value)}${hint}`);
+    return undefined;
+  }
+  return { value, at, path: entry.path };
+}
+
+type TransportOf = (link: string) => TransportKind | undefined;
+
+function readNodes(reader: Reader, entry: Entry, transportOf: TransportOf): NodeDraft[] | undefined {
   const items = reader.list(entry, "'nodes'");
   if (items === undefined) return undefined;
-  return items.map(({ node, at, path }) => readNode(reader, node, at, path));
+  return items.map(({ node, at, path }) => readNode(reader, node, at, path, transportOf));
 }
 
 function isHostName(name: string): boolean {
   return name.length <= 253 && name.split('.').every((label) => HOST_LABEL.test(label));
 }
 
-function readNode(reader: Reader, node: Node | undefined, at: Site, path: string): NodeDraft {
+function readNode(reader: Reader, node: Node | undefined, at: Site, path: string, transportOf: TransportOf): NodeDraft {
   const { sink } = reader;
   if (node === undefined) {
     reader.missing(at, path, 'a node is empty: give its name and links');
@@ -445,7 +502,7 @@ function readNode(reader: Reader, node: Node | undefined, at: Site, path: string
   if (linksMap === undefined) return { path, at, linksAt, ...(name !== undefined ? { name } : {}) };
 
   const links: NodeLinkDraft[] = [];
-  for (const field of linksMap.values()) links.push(readNodeLink(reader, field, label));
+  for (const field of linksMap.values()) links.push(transportOf(field.key) === 'serial' ? readNodeSerial(reader, field, label) : readNodeLink(reader, field, label));
   return { path, at, linksAt, links, ...(name !== undefined ? { name } : {}) };
 }
 
@@ -457,6 +514,8 @@ function readNodeLink(reader: Reader, field: Entry, label: string): NodeLinkDraf
   if (field.value !== undefined && !isScalarLike(field.value)) {
     const map = reader.mapping(field.value, field.path, NODE_LINK_KEYS, `the entry of ${label} for link '${field.key}' (an address, or { address, interface })`);
     if (map === undefined) return { link: field.key, linkAt: field.keyAt };
+    const deviceEntry = map.get('device');
+    if (deviceEntry !== undefined) sink.error('TND_E_CONFIG_FORBIDDEN_KEY', deviceEntry.keyAt, deviceEntry.path, `'device' is only allowed on serial links, and link '${field.key}' is not one`);
     addressEntry = map.get('address');
     if (addressEntry === undefined) reader.missing(sink.siteOf(field.value), `${field.path}.address`, `${what} is missing: write 'address: 192.0.2.11'`);
     const ifaceEntry = map.get('interface');
@@ -479,13 +538,36 @@ function readNodeLink(reader: Reader, field: Entry, label: string): NodeLinkDraf
         ? 'must be an IPv4 or IPv6 address'
         : isMulticastAddress(address.value)
           ? 'must be a unicast address, not a multicast one (the multicast group belongs under links)'
-          : isUnspecifiedAddress(address.value)
-            ? 'must be a specific address, not the unspecified one (peers send to it)'
-            : undefined;
+          : undefined;
+    // The unspecified address is checked with the link's transport, in checkLinkAddresses.
     if (problem !== undefined) sink.error('TND_E_CONFIG_ADDRESS', address.at, address.path, `${what} ${problem}: current value is ${JSON.stringify(address.value)}`);
     else valid = address;
   }
   return { link: field.key, linkAt: field.keyAt, ...(valid !== undefined ? { address: valid } : {}), ...(iface !== undefined ? { iface } : {}) };
+}
+
+/** A node's entry on a serial link: its own tty, written `/dev/ttyS0` or `{ device: /dev/ttyS0 }`. */
+function readNodeSerial(reader: Reader, field: Entry, label: string): NodeLinkDraft {
+  const { sink } = reader;
+  const what = `the device of ${label} on serial link '${field.key}'`;
+  let deviceEntry: Entry | undefined = field;
+  if (field.value !== undefined && !isScalarLike(field.value)) {
+    const map = reader.mapping(field.value, field.path, NODE_LINK_KEYS, `the entry of ${label} for serial link '${field.key}' (a device path, or { device })`);
+    if (map === undefined) return { link: field.key, linkAt: field.keyAt };
+    for (const key of ['address', 'interface'] as const) {
+      const entry = map.get(key);
+      if (entry !== undefined) sink.error('TND_E_CONFIG_FORBIDDEN_KEY', entry.keyAt, entry.path, `'${key}' is only allowed on UDP links, and link '${field.key}' is serial: give the node's tty as 'device: /dev/ttyS0'`);
+    }
+    deviceEntry = map.get('device');
+    if (deviceEntry === undefined) reader.missing(sink.siteOf(field.value), `${field.path}.device`, `${what} is missing: write 'device: /dev/ttyS0'`);
+  }
+  const device = deviceEntry && reader.text(deviceEntry, what, { numbersAsText: true });
+  if (device === undefined) return { link: field.key, linkAt: field.keyAt };
+  if (!isAbsolute(device.value) || device.value.endsWith('/')) {
+    sink.error('TND_E_CONFIG_PATH', device.at, device.path, `${what} must be the absolute path of a tty, such as /dev/ttyS0: current value is ${JSON.stringify(device.value)}`);
+    return { link: field.key, linkAt: field.keyAt };
+  }
+  return { link: field.key, linkAt: field.keyAt, device };
 }
 
 function isScalarLike(node: Node): boolean {
@@ -548,6 +630,10 @@ function checkTopology(sink: IssueSink, input: { links: readonly LinkDraft[]; li
       const who = onLink.length === 0 ? 'no node' : `only node '${onLink[0]?.node.name?.value ?? '?'}'`;
       sink.error('TND_E_CONFIG_LINK_TOO_FEW_NODES', link.name.at, link.name.path, `link '${name}' has ${who} on it: a link needs at least two nodes`);
     }
+    if (link.transport?.value === 'serial' && onLink.length > SERIAL_NODES && link.name !== undefined) {
+      const who = onLink.map(({ node }) => `'${node.name?.value ?? '?'}'`).join(', ');
+      sink.error('TND_E_CONFIG_SERIAL_NODES', link.name.at, link.name.path, `serial link '${name}' has ${onLink.length} nodes on it (${who}): a serial line joins exactly two; heartbeat's serial rings, which forwarded messages around more nodes, are not supported (give each pair its own serial link, or use a UDP link)`);
+    }
     checkLinkAddresses(sink, name, link, onLink);
   }
 }
@@ -572,6 +658,22 @@ function checkLinkAddresses(sink: IssueSink, name: string, link: LinkDraft, onLi
     if (address === undefined) continue;
     const own = addressFamily(address.value);
     if (own === undefined) continue;
+    if (isUnspecifiedAddress(address.value)) {
+      // heartbeat's bcast/mcast: "whatever address this node has on the interface when the link opens". Peers
+      // never send to a node's address on such a link, so only the interface must be known.
+      const grouped = link.transport?.value === 'udp-broadcast' || link.transport?.value === 'udp-multicast';
+      if (!grouped || entry.iface === undefined) {
+        sink.error(
+          'TND_E_CONFIG_ADDRESS',
+          address.at,
+          address.path,
+          grouped
+            ? `${address.value} means "this node's address on its interface", so give the interface too`
+            : `must be a specific address, not the unspecified one: peers send to it on a ${link.transport?.value ?? 'unicast'} link (the unspecified address, with an interface, is only for broadcast and multicast links)`,
+        );
+        continue;
+      }
+    }
     if (family === undefined) {
       family = own;
       familySource = `the first address on it, ${address.value} (line ${address.at.line})`;
@@ -580,6 +682,7 @@ function checkLinkAddresses(sink: IssueSink, name: string, link: LinkDraft, onLi
       continue;
     }
     const canonical = canonicalAddress(address.value);
+    if (isUnspecifiedAddress(address.value)) continue;
     const first = seen.get(canonical);
     if (first !== undefined) {
       sink.error('TND_E_CONFIG_DUPLICATE_ADDRESS', address.at, address.path, `address ${address.value} is used twice on link '${name}': first at line ${first.at.line}`);
@@ -600,13 +703,18 @@ function buildLink(draft: LinkDraft): LinkConfig {
     port: draft.port ?? DEFAULT_PORT,
     ...(draft.group !== undefined ? { group: draft.group.value, ttl: draft.ttl ?? DEFAULT_TTL } : {}),
     ...(draft.broadcast !== undefined ? { broadcast: draft.broadcast.value } : {}),
+    ...(transport === 'serial' ? { baud: draft.baud?.value ?? DEFAULT_BAUD } : {}),
   };
 }
 
 function buildNode(draft: NodeDraft): NodeConfig {
   assert(draft.name !== undefined && draft.links !== undefined, `node ${draft.path} without name or links but no error`);
-  const links: Record<string, NodeLinkAddress> = {};
+  const links: Record<string, NodeLinkEndpoint> = {};
   for (const entry of draft.links) {
+    if (entry.device !== undefined) {
+      links[entry.link] = { device: entry.device.value };
+      continue;
+    }
     assert(entry.address !== undefined, `node ${draft.path} without address on ${entry.link} but no error`);
     links[entry.link] = { address: entry.address.value, ...(entry.iface !== undefined ? { interface: entry.iface } : {}) };
   }
