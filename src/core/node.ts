@@ -374,8 +374,12 @@ export class NodeCore {
    * knows it lost quorum — at most deadtime after we declared it dead (it stops counting us when it stops hearing
    * us, or at once if it still hears that we dropped it), later by the ping wait of a tie — and the watchdog fires
    * its timeout after the last feed. A keepalive of slack covers timer granularity.
+   * In heartbeat's mode (two nodes, no tie-breaker) nobody ever loses quorum, so a live peer cut off never stops
+   * feeding and no wait can make it safe (status says split brain is possible); what the watchdog still covers is a
+   * hung or crashed peer, whose last feed came before we declared it dead: its timeout after that is enough.
    */
   private watchdogWaitMs(timeout: number): number {
+    if (this.quorum?.tie === 'heartbeat') return timeout + this.config.timings.keepaliveMs;
     return this.config.timings.deadtimeMs + (this.protection.pingDeadMs ?? 0) + timeout + this.config.timings.keepaliveMs;
   }
 

@@ -18,3 +18,15 @@ test('§4.1 a config from an ha.d names links by interface (bcast eth1, ucast et
   const yaml = { ...config, origin: undefined };
   assert.deepEqual(config.links.map((link) => heartbeatLinkName(yaml, 'ha1', link.name)), ['bcast-eth1', 'ucast-eth2']);
 });
+
+test('§8.1 ping nodes without ipfail are kept in origin.pingNodes (probed for cl_status only), with deadping = deadtime', () => {
+  const imported = hadirToClusterConfig({ haCf: 'node ha1\nnode ha2\nbcast eth1\ndeadtime 6\nping 10.0.0.254\nping_group uplinks 10.0.0.252 10.0.0.253\n', haresources: '', authkeys: 'auth 1\n1 sha1 SecretKey!\n' }, HOST);
+  const config = imported.config;
+  assert.ok(config, JSON.stringify(imported.issues));
+  assert.equal(config.ping, undefined, 'not a tie-breaker without ipfail');
+  assert.deepEqual(config.origin?.pingNodes, {
+    groups: [{ name: '10.0.0.254', addresses: ['10.0.0.254'] }, { name: 'uplinks', addresses: ['10.0.0.252', '10.0.0.253'] }],
+    intervalMs: 1000,
+    deadMs: 6000,
+  });
+});

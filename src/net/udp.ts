@@ -46,7 +46,7 @@ function scoped(address: string, iface: string | undefined): string {
 }
 
 /**
- * `shared` is for the broadcast/multicast receivers only; a node's own unicast address is bound exclusively,
+ * `shared` is for the broadcast/multicast sockets only; a node's own unicast address is bound exclusively,
  * so a second tandemd started by mistake on the same node fails at once instead of stealing heartbeats.
  */
 function bindSocket(options: UdpTransportOptions, address: string, port: number, shared: boolean): Promise<Socket> {
@@ -84,7 +84,9 @@ async function openUnicast(options: UdpTransportOptions): Promise<Transport> {
 async function openGroup(given: UdpTransportOptions, target: string): Promise<Transport> {
   const options = withInterfaceAddress(given, target);
   const { link, local, handlers } = options;
-  const sender = await bindSocket(options, scoped(local.address, local.interface), link.port, false);
+  // Shared, unlike a unicast link's socket: heartbeat's ha.cf may put bcast and mcast on one interface and one
+  // port (seed 002), and both links' senders then bind the same address and port. Peers never send unicast to it.
+  const sender = await bindSocket(options, scoped(local.address, local.interface), link.port, true);
   let receiver: Socket;
   try {
     // Link-local IPv6 groups (ff02::) exist only with an interface scope.

@@ -12,7 +12,7 @@
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Lab, isRoot } from './lab.js';
-import { CAPTURE_DIR, HaLabCluster, HeartbeatSide, SCENARIO_CLUSTER, SCENARIO_LAB, formatCapture, haCfText, haresourcesText, heartbeatMissing, runScenarios } from './heartbeat-real.js';
+import { type Capture, CAPTURE_DIR, HaLabCluster, HeartbeatSide, SCENARIO_CLUSTER, SCENARIO_LAB, formatCapture, haCfText, haresourcesText, heartbeatMissing, runScenarios } from './heartbeat-real.js';
 
 async function main(): Promise<number> {
   const dir = process.argv[2] ?? CAPTURE_DIR;
@@ -26,11 +26,11 @@ async function main(): Promise<number> {
     return 2;
   }
   const lab = await Lab.create(SCENARIO_LAB);
+  let captures: Capture[];
+  const started = Date.now();
   try {
     const cluster = await HaLabCluster.create(lab, SCENARIO_CLUSTER);
-    const side = new HeartbeatSide(cluster);
-    const started = Date.now();
-    const captures = await runScenarios(side, { log: (line) => process.stderr.write(line + '\n') });
+    captures = await runScenarios(new HeartbeatSide(cluster), { log: (line) => process.stderr.write(line + '\n') });
     mkdirSync(dir, { recursive: true });
     for (const name of readdirSync(dir)) if (name.endsWith('.txt')) rmSync(join(dir, name));
     for (const capture of captures) writeFileSync(join(dir, `${capture.id}.txt`), formatCapture(capture));
@@ -39,14 +39,15 @@ async function main(): Promise<number> {
     const n1 = cluster.node('n1');
     writeFileSync(join(dir, 'config.ha.cf.n1'), haCfText(lab, SCENARIO_CLUSTER, n1).split(n1.base).join('<node-dir>'));
     writeFileSync(join(dir, 'config.haresources'), haresourcesText(SCENARIO_CLUSTER));
-    process.stderr.write(`capture-heartbeat: ${captures.length} captures in ${dir} (${Math.round((Date.now() - started) / 1000)} s)\n`);
-    for (const c of captures) {
-      process.stdout.write(`${c.id}  exit ${c.code}${c.hangs ? ' HANGS' : ''}  ${JSON.stringify(c.stdout.length > 70 ? c.stdout.slice(0, 70) + '…' : c.stdout)} ${c.stderr ? `stderr ${JSON.stringify(c.stderr.length > 70 ? c.stderr.slice(0, 70) + '…' : c.stderr)}` : ''}\n`);
-    }
-    return 0;
   } finally {
     await lab.teardown();
   }
+  // The summary only after the teardown: a closed stdout (| head) must not end the process in the middle of it.
+  process.stdout.on('error', () => undefined);
+  process.stderr.write(`capture-heartbeat: ${captures.length} captures in ${dir} (${Math.round((Date.now() - started) / 1000)} s)\n`);
+  const short = (text: string): string => JSON.stringify(text.length > 70 ? text.slice(0, 70) + '…' : text);
+  for (const c of captures) process.stdout.write(`${c.id}  exit ${c.code}${c.hangs ? ' HANGS' : ''}  ${short(c.stdout)}${c.stderr ? ` stderr ${short(c.stderr)}` : ''}\n`);
+  return 0;
 }
 
 process.exitCode = await main();

@@ -121,10 +121,12 @@ export class HadirLabCluster extends LabCluster {
     readonly perNode: Readonly<Record<string, readonly Rewrite[]>> = {},
     /** Replaces lines of the rewritten ha.cf (the fast-timing variant of the figures). */
     readonly timingOverride?: Readonly<Record<string, string>>,
+    /** Where the httpd stand-in serves files from (besides `/`, which answers the node's name). */
+    nginxRoot?: string,
   ) {
     // The YAML LabCluster writes beside is never read (configArgs points tandemd at the ha.d); one link fits any lab.
     super(lab, { nodes: ['n1', 'n2'], links: [{ name: 'lan', transport: 'udp-unicast', labLink: 0 }] });
-    const nginx = writeNginxConfig(lab, { name: 'httpd' });
+    const nginx = writeNginxConfig(lab, { name: 'httpd', ...(nginxRoot !== undefined ? { root: nginxRoot } : {}) });
     for (const node of this.options.nodes) {
       const dir = this.haDir(node);
       mkdirSync(join(dir, 'resource.d'), { recursive: true });
@@ -143,8 +145,18 @@ export class HadirLabCluster extends LabCluster {
     return join(this.nodeDir(node), 'ha.d');
   }
 
+  /** What tandemd reads: the node's ha.d (default), /etc/ha.d as the node sees it, or a YAML file per node. */
+  source: { readonly kind: 'ha.d' } | { readonly kind: 'etc' } | { readonly kind: 'yaml'; readonly file: (node: string) => string } = { kind: 'ha.d' };
+
+  /** Mounts the node's ha.d over /etc/ha.d in its own mount namespace, as on a machine where heartbeat ran. */
+  async mountAsEtc(node: string): Promise<void> {
+    const result = await this.lab.exec(node, ['mount', '--bind', this.haDir(node), '/etc/ha.d']);
+    if (result.code !== 0) throw new Error(`cannot bind-mount ${this.haDir(node)} over /etc/ha.d on ${node}: ${result.stderr}`);
+  }
+
   protected override configArgs(node: string): string[] {
-    return ['--ha-d', this.haDir(node), '--node', node, '--state-dir', join(this.nodeDir(node), 'state'), '--runtime-dir', join(this.nodeDir(node), 'run'), '--log-format', 'json'];
+    const source = this.source.kind === 'yaml' ? ['--config', this.source.file(node)] : ['--ha-d', this.source.kind === 'etc' ? '/etc/ha.d' : this.haDir(node)];
+    return [...source, '--node', node, '--state-dir', join(this.nodeDir(node), 'state'), '--runtime-dir', join(this.nodeDir(node), 'run'), '--log-format', 'json'];
   }
 }
 

@@ -59,9 +59,9 @@ function normalize(capture: Capture): { code: number; hangs: boolean; stdout: st
     //    node's block (status, type, links), must match; their order may differ.
     if (args[0] === 'listnodes' && !args.includes('-v')) stdout = sortLines(stdout);
     if ((args[0] === 'listnodes' && args.includes('-v')) || (args[0] === 'hbstatus' && args.includes('-v'))) stdout = sortNodeBlocks(stdout);
-    // 5. The usage text (no sub-command): heartbeat's help prose may not be copied into tandem (project rule); only
-    //    where it goes and the exit code must match.
-    if (args.length === 0) {
+    // 5. The usage text (no sub-command, or -h): heartbeat's help prose may not be copied into tandem (project rule);
+    //    only where it goes (stdout or stderr) and the exit code must match.
+    if (args.length === 0 || (args.length === 1 && args[0] === '-h')) {
       stdout = stdout.trim() ? '<usage text>\n' : '';
       stderr = stderr.trim() ? '<usage text>\n' : '';
     }

@@ -17,14 +17,16 @@
  *                             runs can reach the host's init.
  * then sleeps. Everything else (heartbeat itself, cl_status, hb_standby, tandemd, its commands) is started in the
  * host's namespaces with `nsenter -t <host pid> -m -u -n -p`, so it shares the node's mounts, host name, network
- * and PID namespace (heartbeat finds its daemon by pid file and signals it; across PID namespaces that fails).
+ * and PID namespace. (Lab.exec is not used for these: it gives every command a fresh mount and PID namespace, and
+ * `heartbeat -k` finds the daemon through the pid number in /run/heartbeat.pid and signals it, which only works from
+ * the daemon's own PID namespace.) The ResourceManager copy is made at run time in the lab's temp dir.
  * The lab's teardown (SIGKILL of each host's PID namespace, then the namespaces) ends everything, also on failure.
  *
  * Needs root, iproute2, util-linux (nsenter), coreutils (timeout) and, for the heartbeat side, the heartbeat package.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { chmodSync, closeSync, cpSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, realpathSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, cpSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExecResult, Lab, LabProcess } from './lab.js';
 
@@ -382,15 +384,6 @@ export class RealHeartbeat {
   }
 }
 
-/** realpathSync that never throws. */
-export function realpathOr(path: string): string {
-  try {
-    return realpathSync(path);
-  } catch {
-    return path;
-  }
-}
-
 // ---- the two sides: real heartbeat, and tandemd started from the same /etc/ha.d ----
 
 export type HeartbeatCommand = 'cl_status' | 'hb_standby' | 'hb_takeover';
@@ -405,6 +398,8 @@ export interface HaSide {
   commandEnv(node: string): Record<string, string>;
   /** Starts the daemon on both nodes. */
   start(): Promise<void>;
+  /** Starts the daemon on one node again (after kill9 or stop). */
+  startNode(node: string): Promise<void>;
   /** Like kill -9 of the daemon's processes: no goodbye, resources left as they are. */
   kill9(node: string): Promise<void>;
   /** A graceful stop (resources released), until the daemon is gone. */
@@ -433,6 +428,11 @@ export class HeartbeatSide implements HaSide {
     const results = await this.hb.start();
     const failed = results.find((r) => r.code !== 0);
     if (failed) throw new Error(`heartbeat did not start (exit ${failed.code}): ${failed.stdout}${failed.stderr}`);
+  }
+
+  async startNode(node: string): Promise<void> {
+    const [result] = await this.hb.start([node]);
+    if (result && result.code !== 0) throw new Error(`heartbeat did not start on ${node} (exit ${result.code}): ${result.stdout}${result.stderr}`);
   }
 
   kill9(node: string): Promise<void> {
@@ -509,14 +509,17 @@ export class TandemSide implements HaSide {
   }
 
   async start(): Promise<void> {
-    for (const [name, node] of this.cluster.nodes) {
-      const started = node.startDaemon(
-        [process.execPath, tandemdPath(), '--ha-d', '/etc/ha.d', '--node', name, '--state-dir', join(node.base, 'tstate'), '--runtime-dir', join(node.base, 'trun'), '--socket', this.socket(name), '--log-format', 'text'],
-        'tandemd',
-      );
-      const exited = new Promise<void>((resolve) => started.child.on('close', () => resolve()));
-      this.daemons.set(name, { ...started, exited });
-    }
+    for (const name of this.cluster.nodes.keys()) await this.startNode(name);
+  }
+
+  async startNode(name: string): Promise<void> {
+    const node = this.cluster.node(name);
+    const started = node.startDaemon(
+      [process.execPath, tandemdPath(), '--ha-d', '/etc/ha.d', '--node', name, '--state-dir', join(node.base, 'tstate'), '--runtime-dir', join(node.base, 'trun'), '--socket', this.socket(name), '--log-format', 'text'],
+      'tandemd',
+    );
+    const exited = new Promise<void>((resolve) => started.child.on('close', () => resolve()));
+    this.daemons.set(name, { ...started, exited });
   }
 
   private async signal(node: string, signal: 'KILL' | 'TERM', timeoutMs: number): Promise<void> {
@@ -677,6 +680,7 @@ export async function runScenarios(side: HaSide, options: ScenarioOptions = {}):
     ['hbparameter', '-m', '-p', 'keepalive'],
     ['hbparameter'],
     ['bogus'],
+    ['-h'],
     [],
   ];
   for (const args of stable) await run('n1', ['cl_status', ...args], { note });
@@ -684,7 +688,10 @@ export async function runScenarios(side: HaSide, options: ScenarioOptions = {}):
   await run('n2', ['cl_status', 'nodestatus', 'n1']);
   await run('n1', ['hb_standby', 'bogus']);
   await run('n1', ['hb_standby', 'all', 'local']);
+  await run('n1', ['hb_standby', '--help']);
   await run('n1', ['hb_takeover', 'bogus']);
+  await run('n1', ['hb_takeover', 'all', 'local']);
+  await run('n1', ['hb_takeover', '--help']);
 
   // 2. hb_standby on n1: n2 takes everything.
   phase = '2-standby';
@@ -708,8 +715,18 @@ export async function runScenarios(side: HaSide, options: ScenarioOptions = {}):
     await run('n1', ['cl_status', ...args], { note });
   }
 
-  // 5. The daemon on n1 is stopped gracefully: what the commands say (and do) on a node where it does not run.
-  phase = '5-n1-stopped';
+  // 5. n2's daemon starts again: with auto_failback on, n2 gets its own group back, n1 keeps its own.
+  phase = '5-n2-back';
+  await side.startNode('n2');
+  note = await waitFor('n1 sees n2 active', async () => (await clStatus('n1', 'nodestatus', 'n2')).stdout.trim() === 'active', 30_000);
+  note += '; ' + (await waitFor('rscstatus n1=local, n2=local (auto_failback)', holds({ n1: 'local', n2: 'local' }), 40_000));
+  await run('n1', ['cl_status', 'nodestatus', 'n2'], { note });
+  await run('n1', ['cl_status', 'hblinkstatus', 'n2', 'eth0'], { note });
+  await run('n1', ['cl_status', 'rscstatus'], { note });
+  await run('n2', ['cl_status', 'rscstatus'], { note });
+
+  // 6. The daemon on n1 is stopped gracefully: what the commands say (and do) on a node where it does not run.
+  phase = '6-n1-stopped';
   await side.stop('n1');
   for (const args of [['hbstatus'], ['hbstatus', '-v'], ['nodestatus', 'n1'], ['listnodes'], ['rscstatus'], ['hbparameter', '-p', 'keepalive'], ['bogus']]) {
     await run('n1', ['cl_status', ...args]);

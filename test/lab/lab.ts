@@ -788,7 +788,9 @@ export class Lab implements AsyncDisposable {
 
   /** Synchronous teardown for process 'exit' and signal handlers. Idempotent. */
   teardownSync(): void {
-    if (this.tornDown) return;
+    // An async teardown still waiting for its processes (it leaves liveLabs only when done) is finished here: the
+    // process may be exiting (an uncaught error, a signal) before that teardown would have removed anything.
+    if (this.tornDown && !liveLabs.has(this)) return;
     this.tornDown = true;
     liveLabs.delete(this);
     for (const p of this.processes) p.killAll();
@@ -800,10 +802,11 @@ export class Lab implements AsyncDisposable {
   async teardown(): Promise<void> {
     if (this.tornDown) return;
     this.tornDown = true;
-    liveLabs.delete(this);
     const processes = [...this.processes];
     for (const p of processes) p.killAll();
     await Promise.race([Promise.all(processes.map((p) => p.exited)), sleep(5000)]);
+    if (!liveLabs.has(this)) return; // teardownSync finished it meanwhile
+    liveLabs.delete(this);
     this.removeNamespacesAndDir();
   }
 

@@ -5,12 +5,11 @@
  * dead; once both are back, so is the peer.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, openSync, closeSync } from 'node:fs';
-import { join } from 'node:path';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import type { StatusReport } from '../../src/api/status-report.js';
 import { Lab, labTest } from './lab.js';
 import { LabCluster } from './cluster.js';
+import { startCable, stopCable } from './serial-cable.js';
 
 const NODES = ['n1', 'n2'];
 const GROUP = 'svc';
@@ -24,32 +23,6 @@ const GROUPS_YAML = `groups:
       - id: sleeper
         agent: exec
         command: [sleep, "1000000"]`;
-
-/** socat joining two ptys, reachable as `<dir>/n1-tty` and `<dir>/n2-tty`; run in the host namespaces (no network). */
-async function startCable(dir: string): Promise<{ child: ChildProcess; ends: { readonly n1: string; readonly n2: string } }> {
-  const ends = { n1: join(dir, 'n1-tty'), n2: join(dir, 'n2-tty') };
-  const log = openSync(join(dir, 'socat.log'), 'a');
-  let child: ChildProcess;
-  try {
-    child = spawn('socat', ['-d', '-d', `PTY,link=${ends.n1},raw,echo=0`, `PTY,link=${ends.n2},raw,echo=0`], { stdio: ['ignore', log, log] });
-  } finally {
-    closeSync(log);
-  }
-  const deadline = Date.now() + 5000;
-  while (!(existsSync(ends.n1) && existsSync(ends.n2))) {
-    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`socat made no ptys (exit ${child.exitCode}); see ${join(dir, 'socat.log')}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  return { child, ends };
-}
-
-async function stopCable(child: ChildProcess): Promise<void> {
-  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  process.kill(child.pid, 'SIGCONT');
-  process.kill(child.pid, 'SIGKILL');
-  await exited;
-}
 
 function peerOf(status: StatusReport, peer: string): StatusReport['nodes'][number] | undefined {
   return status.nodes.find((node) => node.name === peer);

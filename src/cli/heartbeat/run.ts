@@ -59,10 +59,9 @@ export async function runHbScript(command: HbCommand, prog: string, argv: readon
     if (parsed.stderr) io.err(parsed.stderr);
     return parsed.exitCode;
   }
-  // hb_standby logged its intent before anything else, on stderr with a time stamp (ha_log); hb_takeover logged
-  // nothing, so its line goes to stdout with the moves.
-  if (command === 'hb_standby') io.err(`${logStamp(now())} ${headline(command, parsed)}\n`);
-  else io.out(`${headline(command, parsed)}\n`);
+  // heartbeat's scripts print nothing on stdout, and a script may rely on that: everything tandem adds (the intent,
+  // what moved where) goes to stderr. hb_standby logged its intent there with a time stamp (ha_log).
+  io.err(command === 'hb_standby' ? `${logStamp(now())} ${headline(command, parsed)}\n` : `${headline(command, parsed)}\n`);
   const answer = await signon(socket);
   if (answer.kind !== 'ok') {
     io.err(`${prog}: ${answer.reason}; nothing was moved\n`);
@@ -83,8 +82,7 @@ export async function runHbScript(command: HbCommand, prog: string, argv: readon
   // A move tandemd refused is reported with the groups that could not move, not as done.
   const done = plan.moves.filter((move) => !refused.some((entry) => entry.group === move.group));
   const text = describePlan({ ...plan, moves: done, stuck: [...plan.stuck, ...refused] }, report.node);
-  if (text.stdout) io.out(text.stdout);
-  if (text.stderr) io.err(text.stderr);
+  io.err(text.stdout + text.stderr);
   const problem = plan.stuck.length > 0 || refused.length > 0;
   return problem ? HB_PROBLEM_EXIT : 0;
 }

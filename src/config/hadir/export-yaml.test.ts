@@ -11,6 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { configDigest } from '../digest.js';
 import { loadConfig } from '../load.js';
+import { deriveSecret } from './authkeys.js';
 import { hadirKeyFileText, hadirToYaml } from './export-yaml.js';
 import { haCfComments } from './hacf.js';
 import { haresourcesComments } from './haresources.js';
@@ -254,5 +255,38 @@ describe('seed 003: tab-indented comments, auto_failback on, ping + ipfail (a uc
   test('the Filesystem resource keeps its arguments and gets the no-monitor note', () => {
     assert.match(exported.yaml, /agent: heartbeat:Filesystem\n\s+args: \[nfsha\.haw2\.ibm\.com:\/ha, \/ha, nfs, "rw,hard"\]/);
     assert.equal(keyOfNote(exported.lines, "once 'Filesystem status'"), '- id: Filesystem');
+  });
+});
+
+describe('secrets', () => {
+  test('a key with a space in it: no word of it is in the YAML, the derived key only in the key file', async () => {
+    const files: HadirFiles = { haCf: 'node ha1\nnode ha2\nucast eth1 10.0.0.2 # to ha2\ninitdead 60\n', haresources: '# nothing runs here yet\n', authkeys: 'auth 1\n1 sha1 TopSecret more words\n' };
+    const exported = await roundTrip('secrets', files, { hostName: 'ha1', interfaces: { eth1: [{ address: '10.0.0.1', netmask: '255.255.255.0' }] } });
+    assertCommentsKept(exported);
+    assertNotePerWarning(exported);
+    for (const word of ['TopSecret', 'more words', deriveSecret('sha1', 'TopSecret').toString('utf8')]) assert.ok(!exported.yaml.includes(word), word);
+    assert.equal(keyOfNote(exported.lines, 'the key of entry 1 is the single word "…"'), 'key_file: keys');
+    assert.equal(keyOf(exported.lines, '# to ha2'), '- name: ucast-eth1');
+    // No group: haresources' comments and the note saying so are at the end.
+    assert.ok(lineOf(exported.lines, '# nothing runs here yet') > lineOf(exported.lines, 'nodes:'));
+    assert.ok(notes(exported.lines).some((note) => note.includes('defines no resource group')));
+  });
+});
+
+describe('haresources lines', () => {
+  test('a continued line: a trailing comment goes on the resource of its physical line', async () => {
+    const files: HadirFiles = {
+      haCf: 'node ha1\nnode ha2\nucast eth1 10.0.0.2\ninitdead 60\nauto_failback off # stay put\n',
+      haresources: '# the groups\n\n# the web site\nha1 10.0.0.10 \\\n    httpd # the web server\nha2 smb # files\n',
+      authkeys: 'auth 1\n1 sha1 SecretKey!\n',
+    };
+    const exported = await roundTrip('continued', files, { hostName: 'ha1', interfaces: { eth1: [{ address: '10.0.0.1', netmask: '255.255.255.0' }] } });
+    assertCommentsKept(exported);
+    const { lines } = exported;
+    assert.equal(keyOf(lines, '# the groups'), 'groups:');
+    assert.equal(keyOf(lines, '# the web site'), '- name: 10.0.0.10');
+    assert.equal(keyOf(lines, '# the web server'), '- id: httpd');
+    assert.equal(keyOf(lines, '# files'), '- name: smb');
+    assert.equal(keyOf(lines, '# stay put'), 'failback: manual');
   });
 });

@@ -52,7 +52,6 @@ describe('seed 004 (bcast, trailing ## comments, ping + ipfail, IPaddr::)', () =
     const { config, keyRing, issues } = loadHadir(join(corpus, 'seed-004'), {
       hostName: 'server201',
       interfaces: { eth0: [{ address: '192.168.10.201', netmask: '255.255.255.0' }], eth1: [{ address: '10.0.0.201', netmask: '255.255.255.0' }] },
-      addresses: { server202: { eth1: '10.0.0.202' } },
       scriptDirs,
     });
     assert.deepEqual(errors(issues), []);
@@ -67,8 +66,8 @@ describe('seed 004 (bcast, trailing ## comments, ping + ipfail, IPaddr::)', () =
     assert.deepEqual(config.timings, { keepaliveMs: 2000, warntimeMs: 10_000, deadtimeMs: 30_000, initdeadMs: 120_000 });
     assert.deepEqual(config.links, [{ name: 'bcast-eth1', transport: 'udp-broadcast', port: 694, broadcast: '10.0.0.255' }]);
     assert.deepEqual(config.nodes, [
-      { name: 'server201', links: { 'bcast-eth1': { address: '10.0.0.201', interface: 'eth1' } } },
-      { name: 'server202', links: { 'bcast-eth1': { address: '10.0.0.202', interface: 'eth1' } } },
+      { name: 'server201', links: { 'bcast-eth1': { address: '0.0.0.0', interface: 'eth1' } } },
+      { name: 'server202', links: { 'bcast-eth1': { address: '0.0.0.0', interface: 'eth1' } } },
     ]);
     const [group] = config.groups;
     assert.deepEqual([group?.name, group?.nodes, group?.failback], ['IPaddr__192.168.10.200', ['server201', 'server202'], 'auto']);
@@ -226,12 +225,17 @@ describe('classic mistakes', () => {
     assert.deepEqual(config?.groups[0]?.resources[0]?.agent, { kind: 'heartbeat', script: 'IPaddr', args: ['172.16.0.10'] });
   });
 
-  test('addresses that cannot be derived are named', () => {
-    const noPeer = run(`${TWO}initdead 60\n`, '', { hostName: 'ha1', interfaces: HOST.interfaces });
-    assert.deepEqual(errors(noPeer.issues), ['ha.cf:3:7 TND_E_CONFIG_HADIR_NO_ADDRESS']);
-    assert.match(noPeer.issues[0]?.message ?? '', /node 'ha2' on eth1/);
+  test('bcast binds to the address each node has on the interface; what cannot be derived is named', () => {
+    // heartbeat's bcast names only the interface: every node is "its address on eth1 when the link opens".
+    const shared = run(`${TWO}initdead 60\n`, '', { hostName: 'ha1', interfaces: HOST.interfaces });
+    assert.deepEqual(errors(shared.issues), []);
+    assert.deepEqual(shared.config?.nodes.map((n) => n.links['bcast-eth1']), [{ address: '0.0.0.0', interface: 'eth1' }, { address: '0.0.0.0', interface: 'eth1' }]);
+    const noAddressHere = run(`${TWO}initdead 60\n`, '', { hostName: 'ha1', interfaces: { eth0: [{ address: '192.0.2.1', netmask: '255.255.255.0' }] } });
+    assert.deepEqual(errors(noAddressHere.issues), ['ha.cf:3:7 TND_E_CONFIG_HADIR_NO_ADDRESS', 'ha.cf:3:7 TND_E_CONFIG_HADIR_NO_ADDRESS']);
+    assert.match(noAddressHere.issues[0]?.message ?? '', /node 'ha1' on eth1.*has no IPv4 address on eth1/);
     const noHost = run(`${TWO}initdead 60\n`, '', {});
-    assert.deepEqual(errors(noHost.issues), ['ha.cf:3:7 TND_E_CONFIG_HADIR_NO_ADDRESS', 'ha.cf:3:7 TND_E_CONFIG_HADIR_NO_ADDRESS']);
+    assert.deepEqual(errors(noHost.issues), ['ha.cf:3:7 TND_E_CONFIG_HADIR_NO_ADDRESS']);
+    assert.match(noHost.issues[0]?.message ?? '', /broadcast address of eth1 cannot be derived/);
   });
 
   test('ucast: one shared ha.cf (both peers), or one peer per host', () => {

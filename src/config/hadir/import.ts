@@ -6,8 +6,11 @@
  *   - keepalive / warntime / deadtime / initdead → timings, with heartbeat's defaults for what is not written
  *     (1 s, deadtime/2, 30 s, and initdead = deadtime above 10 s, 12 s below 6 s, else 2×deadtime).
  *   - bcast / mcast / mcast6 → one link per interface line; ucast / ucast6 → one udp-unicast link per interface.
- *     Node addresses: heartbeat needs none for bcast/mcast (it binds INADDR_ANY) and knows only the PEER for
- *     ucast, but tandem binds each node's socket to its address, so they are derived: explicit `addresses` first;
+ *     Node addresses: heartbeat needs none for bcast/mcast (it binds INADDR_ANY), so neither does tandem: every
+ *     node's address on such a link is the unspecified one with the interface ("whatever this node has on eth1
+ *     when the link opens", resolved by the transport), which reads the same on every node, so the digests agree;
+ *     this host must have such an address now. For ucast heartbeat knows only the PEER, but peers send to each
+ *     node's address, so they are derived: explicit `addresses` first;
  *     then this host's own address from `interfaces` (the node named `hostName`); for ucast, a line whose peer is
  *     one of this host's addresses is this host's own (heartbeat ignores that line — it is how one ha.cf serves
  *     both nodes), and in a two-node cluster the one remaining peer is the other node's. What cannot be derived
