@@ -118,8 +118,8 @@ test('§7.4 §9 against a daemon: cl_status answers from its report; hb_standby 
     assert.equal(takeover.out, '');
     assert.match(takeover.err, /^Taking over \[foreign\]\.\nbeta: n2 -> n1\n/);
     assert.deepEqual(daemon.commands, [
-      { kind: 'move', group: 'alpha', node: 'n2' },
-      { kind: 'move', group: 'beta', node: 'n1' },
+      { kind: 'move', group: 'alpha', node: 'n2', untilFailover: true },
+      { kind: 'move', group: 'beta', node: 'n1', untilFailover: true },
     ]);
   } finally {
     await daemon.close();

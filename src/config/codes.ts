@@ -103,6 +103,7 @@ export const CONFIG_ISSUE_CODES = {
   TND_E_CONFIG_HADIR_DUPLICATE_RESOURCE: 'The same haresources resource (the same script and arguments, or the same IP address) appears in two groups, so two nodes could run it at once.',
   TND_W_CONFIG_HADIR_IP_SCRIPT: "An IP address in haresources kept as heartbeat's IPaddr/IPaddr2 script rather than tandem's built-in ipaddr agent, because its interface or prefix is not known or it sets a non-default broadcast address.",
   TND_W_CONFIG_HADIR_PING: 'ping nodes and ipfail do not add up: ping nodes without ipfail (heartbeat only reports them), ipfail without ping nodes, or ipfail with auto_failback legacy (ipfail refuses to run); no ping section is imported then.',
+  TND_W_CONFIG_HADIR_WARNTIME: "warntime is not between keepalive and deadtime: heartbeat accepted it (it only timed its 'Late heartbeat' log lines); tandem uses deadtime/2, heartbeat's default, so a peer can still show as late.",
   TND_W_CONFIG_HADIR_MORE_NODES: "More than two nodes with haresources: heartbeat's v1 resource management is two-node only; the other nodes are listed after the home node in ha.cf order.",
   TND_E_KEYS_READ: 'The key file could not be read (reported at the key_file value in the config).',
   TND_E_KEYS_MODE: 'The key file can be read or written by group or others; it must be mode 0600 (as heartbeat requires of authkeys).',

@@ -20,6 +20,19 @@ export function standbyKey(node: string): string {
 export function pinKey(group: string): string {
   return `pin/${group}`;
 }
+
+/**
+ * A pin value that lasts until the next failover (heartbeat's hb_standby / hb_takeover): `NODE~`. Once a node of
+ * the group is declared dead or leaves, whoever sees it drops the pin, so auto failback applies again as in heartbeat.
+ */
+export const UNTIL_FAILOVER_MARK = '~';
+
+/** The node a pin value names, and whether it lasts only until the next failover. */
+export function readPin(value: string): { node: string; untilFailover: boolean } | undefined {
+  if (value === '') return undefined;
+  const untilFailover = value.endsWith(UNTIL_FAILOVER_MARK);
+  return { node: untilFailover ? value.slice(0, -UNTIL_FAILOVER_MARK.length) : value, untilFailover };
+}
 export function cleanupKey(group: string): string {
   return `cleanup/${group}`;
 }

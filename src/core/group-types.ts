@@ -86,7 +86,8 @@ export type OperationOutcome = 'success' | 'not-running' | 'failed';
 export type GroupAdminRequest =
   | { readonly kind: 'standby'; readonly node: NodeName; readonly on: boolean }
   /** node undefined = clear the operator's placement and return to the configured preference. */
-  | { readonly kind: 'move'; readonly group: string; readonly node: NodeName | undefined }
+  /** `untilFailover`: the placement lasts until a node of the group dies or leaves (heartbeat's hb_standby). */
+  | { readonly kind: 'move'; readonly group: string; readonly node: NodeName | undefined; readonly untilFailover?: boolean }
   | { readonly kind: 'cleanup'; readonly group: string }
   /** heartbeat's hb_takeover: pin every group this node may run to this node. */
   | { readonly kind: 'takeover' }

@@ -67,6 +67,20 @@ test('move and standby are orchestrated: stop on the old node, then start on the
   assert.deepEqual(cluster.violations, []);
 });
 
+test("a placement until the next failover (heartbeat's hb_standby) holds until a node of the group dies, then auto failback decides again", () => {
+  const cluster = started([{ ...WEB, failback: 'auto' }]);
+  cluster.admin('n1', { kind: 'move', group: 'web', node: nodeName('n2'), untilFailover: true });
+  cluster.advance(500);
+  assert.deepEqual(cluster.holders('web'), ['n2'], 'moved at once');
+  cluster.advance(3000);
+  assert.deepEqual(cluster.holders('web'), ['n2'], 'and stays while nobody fails');
+  cluster.crash('n3');
+  cluster.advance(1000);
+  assert.deepEqual(cluster.holders('web').filter((node) => cluster.node(node).alive), ['n1'], 'n3 died: the placement is gone and web goes home to n1');
+  assert.equal(cluster.node('n2').core.groupsView().groups[0]?.pinnedTo, undefined);
+  assert.deepEqual(cluster.violations, []);
+});
+
 test('a failed monitor restarts in place until the threshold, then the group moves', () => {
   const cluster = started([{ ...WEB, migrationThreshold: 2 }]);
   cluster.node('n1').running.set('web-srv', false);

@@ -23,7 +23,7 @@
  *      `tandem cleanup` finds it stopped (or the operator confirms its dead node is down with the same command).
  *   4. Every change of target, phase, failure or block is a story entry (`tandem why`) and an event.
  */
-import { Attributes, cleanupKey, pinKey, standbyKey } from './attributes.js';
+import { Attributes, UNTIL_FAILOVER_MARK, cleanupKey, pinKey, readPin, standbyKey } from './attributes.js';
 import {
   HOLDING_PHASES,
   type AttributeEntry,
@@ -263,7 +263,11 @@ export class Groups {
         write(standbyKey(request.node), request.on ? '1' : '', request.on ? `${request.node} put in standby: its groups move away` : `${request.node} back online`);
         break;
       case 'move':
-        write(pinKey(request.group), request.node ?? '', request.node ? `move ${request.group} to ${request.node}` : `placement of ${request.group} returned to its preference`);
+        write(
+          pinKey(request.group),
+          request.node === undefined ? '' : `${request.node}${request.untilFailover === true ? UNTIL_FAILOVER_MARK : ''}`,
+          request.node ? `move ${request.group} to ${request.node}${request.untilFailover === true ? ' until the next failover' : ''}` : `placement of ${request.group} returned to its preference`,
+        );
         break;
       case 'cleanup':
         write(cleanupKey(request.group), String(now), `cleanup of ${request.group}: failures forgotten, unclean state re-probed`);
@@ -444,6 +448,7 @@ export class Groups {
       }
     }
     for (const group of this.groups.values()) {
+      this.dropPinAfterFailover(group, now, facts, out);
       this.withdrawalPending(group, now, facts); // forgets a withdrawal that is over, so no wake-up is left behind
       this.applyCleanup(group, now, out, facts);
       this.expireFailures(group, now);
@@ -471,9 +476,21 @@ export class Groups {
     return { actions: out.actions, wakeAt: this.wakeAt(), reportChanged };
   }
 
+  /** A pin meant to last until the next failover is dropped once a node of the group is dead or gone. */
+  private dropPinAfterFailover(group: LocalGroup, now: Instant, facts: MembershipFacts, out: Out): void {
+    const key = pinKey(group.spec.name);
+    const pin = readPin(this.attributes.get(key));
+    if (pin === undefined || !pin.untilFailover) return;
+    const gone = group.spec.nodes.find((node) => node !== this.self && (facts.peerState(node) === 'dead' || facts.peerState(node) === 'left'));
+    if (gone === undefined) return;
+    this.attributes.set(key, '', this.self);
+    out.actions.push({ kind: 'persist-attributes', entries: this.attributes.all() });
+    this.tell(group, now, out, 'operator-request', `${group.spec.name}: the placement on ${pin.node} lasted until the next failover (as heartbeat's hb_standby/hb_takeover did), and ${gone} is ${facts.peerState(gone)}: the group follows its preference again`);
+  }
+
   private placeGroup(group: LocalGroup, now: Instant, facts: MembershipFacts, out: Out): void {
     const name = group.spec.name;
-    const pin = this.attributes.get(pinKey(name));
+    const pin = readPin(this.attributes.get(pinKey(name)))?.node ?? '';
     let placement = place({
       self: this.self,
       group: group.spec,
@@ -897,7 +914,7 @@ export class Groups {
       const entry = report.groups.get(group.spec.name);
       if (entry !== undefined) failCounts[node] = entry.failCount;
     }
-    const pin = this.attributes.get(pinKey(group.spec.name));
+    const pin = readPin(this.attributes.get(pinKey(group.spec.name)))?.node ?? '';
     return {
       name: group.spec.name,
       phase: this.phase(group),

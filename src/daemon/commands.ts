@@ -11,7 +11,7 @@ import { groupFacts } from './status.js';
 
 export type OperatorRequest =
   | { readonly kind: 'standby'; readonly node: string; readonly on: boolean }
-  | { readonly kind: 'move'; readonly group: string; readonly node: string | null }
+  | { readonly kind: 'move'; readonly group: string; readonly node: string | null; readonly untilFailover?: boolean }
   | { readonly kind: 'cleanup'; readonly group: string }
   | { readonly kind: 'takeover' }
   | { readonly kind: 'fence'; readonly node: string };
@@ -56,7 +56,8 @@ export function parseOperatorRequest(body: unknown): OperatorRequest | string {
       const group = text('group');
       const node = record.node === null ? null : text('node');
       if (group === undefined || node === undefined) return "move needs 'group' (string) and 'node' (string, or null to clear)";
-      return { kind: 'move', group, node };
+      if (record.untilFailover !== undefined && typeof record.untilFailover !== 'boolean') return "move's 'untilFailover' must be a boolean";
+      return { kind: 'move', group, node, ...(record.untilFailover === true ? { untilFailover: true } : {}) };
     }
     case 'cleanup': {
       const group = text('group');
@@ -96,7 +97,7 @@ export function operatorCommand(driver: Driver, request: OperatorRequest): Comma
       if (request.node !== null && !group.nodes.includes(nodeName(request.node))) {
         return { ok: false, message: `${request.group} may run only on ${group.nodes.join(', ')}: ${request.node} is not one of them` };
       }
-      driver.admin({ kind: 'move', group: request.group, node: request.node === null ? undefined : nodeName(request.node) });
+      driver.admin({ kind: 'move', group: request.group, node: request.node === null ? undefined : nodeName(request.node), ...(request.untilFailover === true ? { untilFailover: true } : {}) });
       return { ok: true, message: request.node === null ? `${request.group} follows its configured preference again` : `${request.group} moves to ${request.node} (stop there first, then start on ${request.node}); \`tandem move ${request.group} --clear\` returns it to its preference` };
     }
     case 'cleanup':

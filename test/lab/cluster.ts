@@ -119,14 +119,14 @@ export class LabCluster {
 
   /** Starts tandemd on the node; `args` are extra command-line options (e.g. `--arbitrator`). */
   start(node: string, args: readonly string[] = []): LabProcess {
-    const process_ = this.lab.spawn(node, [process.execPath, TANDEMD, ...this.configArgs(node), ...args], { name: 'tandemd' });
+    const process_ = this.lab.spawn(node, this.daemonArgv(node, args), { name: 'tandemd' });
     this.processes.set(node, process_);
     return process_;
   }
 
-  /** Where tandemd reads its cluster from; a cluster run from other files (an /etc/ha.d) overrides it. */
-  protected configArgs(node: string): string[] {
-    return ['--config', this.configPath(node)];
+  /** How tandemd is started on the node; a cluster run from other files (an /etc/ha.d) overrides it. */
+  protected daemonArgv(node: string, args: readonly string[]): string[] {
+    return [process.execPath, TANDEMD, '--config', this.configPath(node), ...args];
   }
 
   startAll(): void {

@@ -14,7 +14,7 @@
  */
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { LabCluster } from './cluster.js';
+import { LabCluster, TANDEMD } from './cluster.js';
 import type { Lab } from './lab.js';
 import { NGINX, writeNginxConfig } from './web.js';
 
@@ -148,15 +148,19 @@ export class HadirLabCluster extends LabCluster {
   /** What tandemd reads: the node's ha.d (default), /etc/ha.d as the node sees it, or a YAML file per node. */
   source: { readonly kind: 'ha.d' } | { readonly kind: 'etc' } | { readonly kind: 'yaml'; readonly file: (node: string) => string } = { kind: 'ha.d' };
 
-  /** Mounts the node's ha.d over /etc/ha.d in its own mount namespace, as on a machine where heartbeat ran. */
-  async mountAsEtc(node: string): Promise<void> {
-    const result = await this.lab.exec(node, ['mount', '--bind', this.haDir(node), '/etc/ha.d']);
-    if (result.code !== 0) throw new Error(`cannot bind-mount ${this.haDir(node)} over /etc/ha.d on ${node}: ${result.stderr}`);
+  /**
+   * `argv` run on the node with its ha.d bind-mounted over /etc/ha.d, as on a machine where heartbeat ran. Every lab
+   * process has a private mount namespace of its own, so the mount is made by the process itself, for it and its
+   * children (the agents) only.
+   */
+  withEtcHaD(node: string, argv: readonly string[]): string[] {
+    return ['sh', '-c', 'mount --bind "$0" /etc/ha.d && exec "$@"', this.haDir(node), ...argv];
   }
 
-  protected override configArgs(node: string): string[] {
+  protected override daemonArgv(node: string, args: readonly string[]): string[] {
     const source = this.source.kind === 'yaml' ? ['--config', this.source.file(node)] : ['--ha-d', this.source.kind === 'etc' ? '/etc/ha.d' : this.haDir(node)];
-    return [...source, '--node', node, '--state-dir', join(this.nodeDir(node), 'state'), '--runtime-dir', join(this.nodeDir(node), 'run'), '--log-format', 'json'];
+    const argv = [process.execPath, TANDEMD, ...source, '--node', node, '--state-dir', join(this.nodeDir(node), 'state'), '--runtime-dir', join(this.nodeDir(node), 'run'), '--log-format', 'json', ...args];
+    return this.source.kind === 'ha.d' ? argv : this.withEtcHaD(node, argv);
   }
 }
 

@@ -14,13 +14,31 @@ import { Lab, labTest } from './lab.js';
 import { startCable, stopCable } from './serial-cable.js';
 import { createWatchdogStandin, type WatchdogStandin } from './watchdog-standin.js';
 import { assertNoSplitBrain, report } from './web-checks.js';
-import { Prober, VipWatcher, analyzeProbes, createSharedDisk, crashNode, rebootNode, requireNginx, runsOn, sharedDiskAvailable } from './web.js';
+import { Prober, VipWatcher, analyzeProbes, createSharedDisk, crashNode, rebootNode, requireNginx, runsOn, sharedDiskAvailable, why } from './web.js';
 
 /** The one group a seed's haresources defines, as tandem named it. */
 async function onlyGroup(cluster: HadirLabCluster): Promise<string> {
   const groups = (await cluster.status('n1')).groups;
   assert.equal(groups.length, 1, `one haresources line, one group: ${groups.map((group) => group.name).join(', ')}`);
   return groups[0]?.name ?? '';
+}
+
+/** `waiting`, or its failure with `tandem why GROUP` from each node that answers: what the group did and why. */
+async function explained<T>(cluster: HadirLabCluster, group: string, waiting: Promise<T>): Promise<T> {
+  try {
+    return await waiting;
+  } catch (error) {
+    const stories: string[] = [];
+    for (const node of cluster.options.nodes) {
+      try {
+        const report = await why(cluster, node, group);
+        stories.push(`tandem why ${group} on ${node}: ${JSON.stringify({ blockedBy: report.blockedBy, resources: report.resources, story: report.story.slice(-10) }, null, 1)}`);
+      } catch (whyError) {
+        stories.push(`${node}: no answer (${(whyError as Error).message})`);
+      }
+    }
+    throw new Error(`${(error as Error).message}\n${stories.join('\n')}`);
+  }
 }
 
 /**
@@ -41,7 +59,7 @@ async function failoverAndBack(
   const [n1, n2] = [await cluster.status('n1'), await cluster.status('n2')];
   assert.equal(n1.configDigest, n2.configDigest, 'both nodes read the same cluster from their ha.d');
   const group = await onlyGroup(cluster);
-  await cluster.waitFor(`${group} runs on ${plan.home}, as ${plan.other} agrees`, () => runsOn(cluster, plan.home, [plan.other], group), 60_000);
+  await explained(cluster, group, cluster.waitFor(`${group} runs on ${plan.home}, as ${plan.other} agrees`, () => runsOn(cluster, plan.home, [plan.other], group), 60_000));
 
   const prober = Prober.start(lab, 'client', { target: plan.vip, port: plan.port, timeoutMs: 500, maxMs: 600_000 });
   const origin = Date.now();
@@ -60,7 +78,7 @@ async function failoverAndBack(
     await lab.powerOn(plan.home);
   }
   await rebootNode(cluster, watcher, plan.home);
-  await prober.waitForAnswerFrom(plan.home, back, 90_000);
+  await explained(cluster, group, prober.waitForAnswerFrom(plan.home, back, 90_000));
   await cluster.waitFor(`${group} back on ${plan.home}`, () => runsOn(cluster, plan.home, [plan.other], group), 30_000);
   await new Promise((resolve) => setTimeout(resolve, 500));
   const probes = await prober.stop();
@@ -144,7 +162,6 @@ labTest('seed 004 as heartbeat left it in /etc/ha.d, then through `tandem config
   const plan = seedPlan('seed-004', lab, { gateway: lab.address('gw', 0) });
   const cluster = new HadirLabCluster(lab, plan);
   // Each node sees its own files at /etc/ha.d (its own mount namespace), where scripts are looked up too.
-  for (const node of cluster.options.nodes) await cluster.mountAsEtc(node);
   cluster.source = { kind: 'etc' };
   cluster.startAll();
   await cluster.waitFor('n1 and n2 see each other up (from /etc/ha.d)', () => cluster.allUp(), 30_000);
@@ -159,7 +176,7 @@ labTest('seed 004 as heartbeat left it in /etc/ha.d, then through `tandem config
 
   const yaml = (node: string): string => join(cluster.nodeDir(node), 'imported.yaml');
   for (const node of cluster.options.nodes) {
-    const imported = await lab.exec(node, [process.execPath, TANDEM_CLI, 'config', 'import', '/etc/ha.d', '--node', node, '--out', yaml(node), '--key-file', join(cluster.nodeDir(node), 'imported.keys'), '--write-keys']);
+    const imported = await lab.exec(node, cluster.withEtcHaD(node, [process.execPath, TANDEM_CLI, 'config', 'import', '/etc/ha.d', '--node', node, '--out', yaml(node), '--key-file', join(cluster.nodeDir(node), 'imported.keys'), '--write-keys']));
     assert.equal(imported.code, 0, `tandem config import on ${node}: ${imported.stderr}`);
     report(t, `${node}: ${imported.stderr.split('\n').filter((line) => line !== '').length} line(s) of notes from the import`);
   }

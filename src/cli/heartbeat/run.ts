@@ -72,7 +72,7 @@ export async function runHbScript(command: HbCommand, prog: string, argv: readon
   const refused: { group: string; why: string }[] = [];
   for (const move of plan.moves) {
     try {
-      const result = (await callApi<CommandResult>(socket, 'POST', '/v1/commands', 5000, { kind: 'move', group: move.group, node: move.to })).body;
+      const result = (await callApi<CommandResult>(socket, 'POST', '/v1/commands', 5000, { kind: 'move', group: move.group, node: move.to, untilFailover: true })).body;
       if (!result.ok) refused.push({ group: move.group, why: result.message });
     } catch (error) {
       if (!(error instanceof DaemonUnreachableError)) throw error;

@@ -16,12 +16,10 @@
  *     so the other node ran `hb_standby` without an argument, i.e. `all`: `hb_takeover failback` takes everything,
  *     and so it does here.
  *
- * The mapping to tandem: each group that must change node gets `tandem move GROUP NODE`, an operator placement.
- * That gives heartbeat's result (the groups stop on one node and start on the other, now), and differs in that
- * the placement stays: heartbeat's standby was a one-off exchange, after which auto_failback and later failures
- * decided again, while a tandem placement holds the group on its node until `tandem move GROUP --clear` (or the
- * next hb_standby / hb_takeover). It never keeps a group down: when the placed node dies or becomes ineligible, the
- * group fails over as usual. `tandem standby` is not used, because it would forbid A every group, even when the
+ * The mapping to tandem: each group that must change node gets an operator placement that lasts until the next
+ * failover (`move` with `untilFailover`). That gives heartbeat's result: the groups stop on one node and start on
+ * the other, now, and stay there until a node of the group dies or leaves; then the placement is dropped and
+ * auto_failback decides again, as heartbeat's rsc_needs_failback did. `tandem move GROUP --clear` drops it by hand. `tandem standby` is not used, because it would forbid A every group, even when the
  * other node dies — heartbeat's hb_standby never did that.
  *
  * "The other node" in a two-node cluster is the other node. With more nodes, a group given up goes to the most
@@ -162,6 +160,6 @@ export function describePlan(plan: Plan, self: string): { readonly stdout: strin
   for (const name of plan.unchanged) stdout += `${name}: stays (nothing to do)\n`;
   for (const entry of plan.stuck) stderr += `${entry.group}: not moved: ${entry.why}\n`;
   if (plan.moves.length === 0 && plan.stuck.length === 0 && plan.unchanged.length === 0) stdout += `no group of that set is configured (this node: ${self})\n`;
-  if (plan.moves.length > 0) stdout += `Each moved group stays placed on its new node until \`tandem move GROUP --clear\`; \`tandem status\` shows the switchover.\n`;
+  if (plan.moves.length > 0) stdout += `Each moved group stays on its new node until the next failover (or \`tandem move GROUP --clear\`); \`tandem status\` shows the switchover.\n`;
   return { stdout, stderr };
 }

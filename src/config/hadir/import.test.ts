@@ -199,7 +199,10 @@ describe('classic mistakes', () => {
     assert.deepEqual(brief(run(`${TWO}deadtime 30\ninitdead 40\n`).issues), ['ha.cf:5:10 TND_W_CONFIG_INITDEAD_SHORT']);
     // heartbeat's default initdead for deadtime 30 s is 30 s: warned at deadtime.
     assert.deepEqual(brief(run(`${TWO}deadtime 30\n`).issues), ['ha.cf:4:10 TND_W_CONFIG_INITDEAD_SHORT']);
-    assert.deepEqual(brief(run(`${TWO}keepalive 1\nwarntime 1\ninitdead 60\n`).issues), ['ha.cf:5:10 TND_E_CONFIG_TIMING_ORDER']);
+    // heartbeat accepted any warntime; tandem warns and uses deadtime/2.
+    const late = run(`${TWO}keepalive 1\nwarntime 1\ninitdead 60\n`);
+    assert.deepEqual(brief(late.issues), ['ha.cf:5:10 TND_W_CONFIG_HADIR_WARNTIME']);
+    assert.equal(late.config?.timings.warntimeMs, 15_000);
   });
 
   test('a haresources node that is not a node, the same resource in two groups', () => {

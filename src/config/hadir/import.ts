@@ -45,7 +45,7 @@
  *
  * Checks beyond each file's own: the host name matches a `node`; every haresources node is a `node`; keepalive <
  * deadtime, deadtime > 2×keepalive (heartbeat refuses less), and ≥ 3×keepalive (warned); keepalive < warntime <
- * deadtime; initdead ≥ deadtime, and ≥ 2×deadtime (warned, as heartbeat's sample ha.cf advises); deadping >
+ * deadtime (warned and replaced by deadtime/2: heartbeat accepted any warntime); initdead ≥ deadtime, and ≥ 2×deadtime (warned, as heartbeat's sample ha.cf advises); deadping >
  * 2×keepalive; one resource in two groups.
  *
  * Invariants:
@@ -270,7 +270,7 @@ function pingNodesOf(hacf: HaCf, timings: TimingsConfig): { pingNodes?: PingConf
 function checkTimings(hacf: HaCf, report: Report): TimingsConfig | undefined {
   const keepalive = hacf.keepalive?.ms ?? 1000;
   const deadtime = hacf.deadtime?.ms ?? 30_000;
-  const warntime = hacf.warntime?.ms ?? Math.floor(deadtime / 2);
+  let warntime = hacf.warntime?.ms ?? Math.floor(deadtime / 2);
   const initdead = hacf.initdead?.ms ?? (deadtime > 10_000 ? deadtime : deadtime < 6000 ? 12_000 : 2 * deadtime);
   const show = (name: string, t: HaCfTime | undefined, ms: number): string => `${name} (${formatDuration(ms)}${t === undefined ? ", heartbeat's default" : ''})`;
   const at = (...candidates: (HaCfTime | undefined)[]): { at: Site | undefined; path: string } => {
@@ -293,9 +293,12 @@ function checkTimings(hacf: HaCf, report: Report): TimingsConfig | undefined {
     report('warning', 'TND_W_CONFIG_DEADTIME_TIGHT', where.at, where.path, `${d} is less than three times ${k}: two lost heartbeats in a row declare a node dead`);
   }
   if (ok && !(keepalive < warntime && warntime < deadtime)) {
+    // heartbeat accepted any warntime (it only decides when "Late heartbeat" is logged), so a working ha.cf may
+    // have one past deadtime; tandem's `late` state needs one between keepalive and deadtime: heartbeat's default.
     const where = at(hacf.warntime, hacf.deadtime, hacf.keepalive);
-    report('error', 'TND_E_CONFIG_TIMING_ORDER', where.at, where.path, `${show('warntime', hacf.warntime, warntime)} must lie between ${k} and ${d}: tandem needs keepalive < warntime < deadtime`);
-    ok = false;
+    const used = Math.floor(deadtime / 2);
+    report('warning', 'TND_W_CONFIG_HADIR_WARNTIME', where.at, where.path, `${show('warntime', hacf.warntime, warntime)} is not between ${k} and ${d}, so a peer would never show as late; tandem uses ${formatDuration(used)} (deadtime/2, heartbeat's default)`);
+    warntime = used;
   }
   if (initdead < deadtime) {
     const where = at(hacf.initdead, hacf.deadtime);
