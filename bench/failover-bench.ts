@@ -570,7 +570,7 @@ export interface Stat {
   readonly max: number;
 }
 
-function stat(values: readonly (number | undefined)[], decimals = 0): Stat | undefined {
+export function stat(values: readonly (number | undefined)[], decimals = 0): Stat | undefined {
   const sorted = values.filter((value): value is number => value !== undefined && Number.isFinite(value)).sort((a, b) => a - b);
   if (sorted.length === 0) return undefined;
   const round = (value: number): number => Math.round(value * 10 ** decimals) / 10 ** decimals;

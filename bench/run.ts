@@ -1,7 +1,8 @@
 /**
  * `npm run bench [-- SECTION ...]`: prints every figure the issues ask for, as min / median / max where
  * repeated. Sections: codec, detection, idle, loss (the 10-minute false-failover run), failover (client-perceived
- * outage per fault, DESIGN §9), splitbrain (two VIP holders, takeover and heal per split-brain protection). Default: all. Lab sections need root (network namespaces). Figures are reports,
+ * outage per fault, DESIGN §9), splitbrain (two VIP holders, takeover and heal per split-brain protection), hadir (the
+ * seeds' heartbeat configs under tandemd --ha-d: outage as written and with keepalive 200ms / deadtime 1). Default: all. Lab sections need root (network namespaces). Figures are reports,
  * never pass/fail thresholds.
  *
  * Environment: BENCH_RUNS (repetitions; detection default 20, failover default 10), BENCH_LOSS_MINUTES (default 10),
@@ -13,12 +14,15 @@
  * 2of3-fencing, pair-fencing-split, pair-fencing-crash, pair-arbitrator-split, pair-ping-asym, pair-none-split,
  * hang-fencing, hang-nofencing; default all), BENCH_RUNS (splitbrain default 10), BENCH_SPLITBRAIN_RUNS_FOR
  * (per-scenario runs, e.g. pair-none-split=5,2of3-watchdog=5), BENCH_SPLITBRAIN_LOGS (a directory: keep the logs of
- * every failed splitbrain run).
+ * every failed splitbrain run), BENCH_HADIR_SEEDS (comma list of seed-002, seed-003, seed-004; default all; hadir
+ * runs default 5).
  */
 import { runCodecBench } from './codec-bench.js';
 import { detectionTime, falseFailovers, idleCost, type Timings } from './lab-bench.js';
 import { FAULT_KINDS, failoverBench, formatTable, leftoverReports, type FaultKind, type TimingSet } from './failover-bench.js';
 import { SCENARIO_IDS, SPLIT_BRAIN_ANCHORS, formatSplitBrainTable, splitBrainBench, type ScenarioId } from './split-brain-bench.js';
+import { formatHadirTable, hadirBench } from './hadir-bench.js';
+import type { SeedName } from '../test/lab/hadir-lab.js';
 import { DEFAULT_TIMINGS } from '../src/config/model.js';
 import { formatDuration } from '../src/lib/duration.js';
 
@@ -78,6 +82,21 @@ async function main(): Promise<void> {
   }
   if (wanted('failover')) await failoverSection();
   if (wanted('splitbrain')) await splitBrainSection();
+  if (wanted('hadir')) await hadirSection();
+}
+
+async function hadirSection(): Promise<void> {
+  const seeds = listFromEnv<SeedName>('BENCH_HADIR_SEEDS', ['seed-002', 'seed-003', 'seed-004']);
+  const hadirRuns = Number(process.env.BENCH_RUNS ?? 5);
+  const started = Date.now();
+  const rows = await hadirBench({ seeds, runs: hadirRuns, progress: (text) => process.stderr.write(text + '\n') });
+  process.stdout.write(
+    `\nheartbeat seed configs under tandemd --ha-d (two nodes + client; crash = kill -9 of everything on the home node and its link down; ` +
+      `a new connection to the service every 20 ms, 500 ms budget; ${hadirRuns} crash/failback cycles per row; min/median/max):\n` +
+      formatHadirTable(rows) + '\n',
+  );
+  line('hadir: section time (s)', String(Math.round((Date.now() - started) / 1000)));
+  process.stdout.write(`hadir summary JSON: ${JSON.stringify(rows)}\n`);
 }
 
 function listFromEnv<T extends string>(name: string, allowed: readonly T[]): T[] {

@@ -4,35 +4,14 @@
  */
 import { networkInterfaces, type NetworkInterfaceInfo } from 'node:os';
 import { isIPv6 } from 'node:net';
-import type { LinkName } from '../core/types.js';
 
-export class InterfaceAddressError extends Error {
-  override readonly name = 'InterfaceAddressError';
-  readonly code = 'TND_E_TRANSPORT';
-  constructor(
-    readonly link: LinkName,
-    message: string,
-  ) {
-    super(`link ${link}: ${message}`);
-  }
-}
-
-/**
- * The first address of the family on `iface`, preferring a global one to a link-local one.
- * @throws InterfaceAddressError when the interface does not exist or has no such address.
- */
-export function interfaceAddress(
-  link: LinkName,
-  iface: string,
-  family: 4 | 6,
-  interfaces: NodeJS.Dict<NetworkInterfaceInfo[]> = networkInterfaces(),
-): string {
+/** The first address of the family on `iface`, preferring a global one to a link-local one; or why there is none. */
+export function interfaceAddress(iface: string, family: 4 | 6, interfaces: NodeJS.Dict<NetworkInterfaceInfo[]> = networkInterfaces()): { address: string } | { problem: string } {
   const list = interfaces[iface];
-  if (list === undefined) throw new InterfaceAddressError(link, `interface ${iface} does not exist on this node`);
+  if (list === undefined) return { problem: `interface ${iface} does not exist on this node` };
   const candidates = list.filter((info) => (family === 6 ? info.family === 'IPv6' : info.family === 'IPv4'));
   const chosen = candidates.find((info) => !(family === 6 && info.address.toLowerCase().startsWith('fe80:'))) ?? candidates[0];
-  if (chosen === undefined) throw new InterfaceAddressError(link, `interface ${iface} has no IPv${family} address`);
-  return chosen.address;
+  return chosen === undefined ? { problem: `interface ${iface} has no IPv${family} address` } : { address: chosen.address };
 }
 
 /** Whether `address` is the unspecified address standing for "this node's address on the interface". */

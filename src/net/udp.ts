@@ -120,7 +120,9 @@ async function openGroup(given: UdpTransportOptions, target: string): Promise<Tr
 function withInterfaceAddress(options: UdpTransportOptions, target: string): UdpTransportOptions {
   const { link, local } = options;
   if (!isAnyAddress(local.address) || local.interface === undefined) return options;
-  return { ...options, local: { ...local, address: interfaceAddress(link.name, local.interface, isIPv6(target) ? 6 : 4) } };
+  const found = interfaceAddress(local.interface, isIPv6(target) ? 6 : 4);
+  if ('problem' in found) throw new TransportError(link.name, `cannot bind to this node's address on ${local.interface}`, new Error(found.problem));
+  return { ...options, local: { ...local, address: found.address } };
 }
 
 function closeSockets(sockets: readonly Socket[]): Promise<void> {

@@ -15,8 +15,10 @@
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LabCluster, TANDEMD } from './cluster.js';
-import type { Lab } from './lab.js';
-import { NGINX, writeNginxConfig } from './web.js';
+import { Lab } from './lab.js';
+import { startCable, stopCable } from './serial-cable.js';
+import { createWatchdogStandin } from './watchdog-standin.js';
+import { NGINX, createSharedDisk, sharedDiskAvailable, writeNginxConfig, type SharedDisk } from './web.js';
 
 export const HADIR_SEEDS_DIR = join(new URL('../../../test/hadir-corpus/', import.meta.url).pathname);
 
@@ -190,7 +192,8 @@ function writeStandins(dir: string, options: { nginxConfig: string; nginxRunDir:
   const pid = `${options.nginxRunDir}/nginx.pid`;
   writeScript(
     join(dir, 'httpd'),
-    `running() { [ -s ${pid} ] && kill -0 "$(cat ${pid})" 2>/dev/null; }
+    // A pid file left by a crash may name another process now (the lab's /run outlives a node "reboot"): check it is nginx.
+    `running() { [ -s ${pid} ] && [ "$(cat /proc/$(cat ${pid})/comm 2>/dev/null)" = nginx ]; }
 case "$1" in
   start) running && exit 0; mkdir -p ${options.nginxRunDir} && exec ${NGINX} -c ${options.nginxConfig} -g 'daemon on;' ;;
   stop) running || exit 0; kill "$(cat ${pid})"; for i in $(seq 100); do running || exit 0; sleep 0.05; done; exit 1 ;;
@@ -202,7 +205,7 @@ esac
   const smbPid = '/run/tandem-lab-smb.pid';
   writeScript(
     join(dir, 'smb'),
-    `running() { [ -s ${smbPid} ] && kill -0 "$(cat ${smbPid})" 2>/dev/null; }
+    `running() { [ -s ${smbPid} ] && [ "$(cat /proc/$(cat ${smbPid})/comm 2>/dev/null)" = socat ]; }
 case "$1" in
   start) running && exit 0; setsid socat TCP-LISTEN:445,reuseaddr,fork SYSTEM:'echo smb' </dev/null >/dev/null 2>&1 & echo $! > ${smbPid}; exit 0 ;;
   stop) running || exit 0; kill "$(cat ${smbPid})"; rm -f ${smbPid}; exit 0 ;;
@@ -227,4 +230,70 @@ EOF
 esac
 `,
   );
+}
+
+/** Each seed's deadtime as written (heartbeat's seconds), for waits and reports. */
+export const SEED_DEADTIME_MS: Readonly<Record<SeedName, number>> = { 'seed-002': 10_000, 'seed-003': 60_000, 'seed-004': 30_000 };
+
+export interface SeedLab {
+  readonly lab: Lab;
+  readonly plan: SeedPlan;
+  readonly cluster: HadirLabCluster;
+  readonly deadtimeMs: number;
+  /** How long, beyond deadtime, a failover may rightly wait (seed 002's watchdog: the dead node's reset). */
+  readonly extraWaitMs: number;
+  /** Seed 003: the disk the Filesystem resource mounts. */
+  readonly disk?: SharedDisk;
+  /** Removes everything: the lab, the pty cable, watchdog stand-ins, the shared disk. Idempotent. */
+  teardown(): Promise<void>;
+}
+
+/**
+ * A lab running one seed's configuration: the two nodes, a `client` namespace (and a `gw` one answering the seeds'
+ * ping node), the pty cable of the serial seeds, watchdog stand-ins for seed 002 (which powers a node off when its
+ * daemon stops feeding, as /dev/watchdog would reset it), and, for seed 003, an ext4 shared disk: NFS cannot run
+ * here (this kernel has no nfs filesystem type in /proc/filesystems and no loadable modules, so no namespace can
+ * mount one), so the seed's Filesystem resource runs through the same Debian resource.d script on an ext4 disk that
+ * every node namespace can mount, as a shared disk would be. `timingOverride` replaces ha.cf directives (the
+ * figures' fast variant); deadtime is then read from it.
+ */
+export async function setUpSeed(seed: SeedName, options: { timingOverride?: Readonly<Record<string, string>> } = {}): Promise<SeedLab> {
+  const lab = await Lab.create({ nodes: ['n1', 'n2'], links: 1, clients: ['gw', 'client'] });
+  const cleanups: (() => Promise<void> | void)[] = [() => lab.teardown()];
+  const teardown = async (): Promise<void> => {
+    for (const cleanup of cleanups.splice(0)) await cleanup();
+  };
+  try {
+    const written = options.timingOverride?.deadtime;
+    const deadtimeMs = written !== undefined ? Math.round(Number(written.replace(/ms$/, '')) * (written.endsWith('ms') ? 1 : 1000)) : SEED_DEADTIME_MS[seed];
+    const gateway = lab.address('gw', 0);
+    if (seed === 'seed-004') {
+      const plan = seedPlan(seed, lab, { gateway });
+      return { lab, plan, cluster: new HadirLabCluster(lab, plan, {}, options.timingOverride), deadtimeMs, extraWaitMs: 0, teardown };
+    }
+    const cable = await startCable(lab.dir);
+    cleanups.push(() => stopCable(cable.child));
+    if (seed === 'seed-002') {
+      // heartbeat sets the watchdog to deadtime + 10 ms, rounded up to whole seconds.
+      const timeoutMs = Math.ceil((deadtimeMs + 10) / 1000) * 1000;
+      for (const node of ['n1', 'n2']) {
+        const standin = await createWatchdogStandin({ path: join(lab.dir, `watchdog-${node}`), timeoutMs, onExpire: () => lab.powerOff(node) });
+        cleanups.unshift(() => standin.close());
+      }
+      const plan = seedPlan(seed, lab, { watchdog: join(lab.dir, 'watchdog-n1'), ttys: { n1: cable.ends.n1 } });
+      const cluster = new HadirLabCluster(lab, plan, { n2: [['/dev/ttyS0', cable.ends.n2], ['/dev/watchdog', join(lab.dir, 'watchdog-n2')]] }, options.timingOverride);
+      // Without fencing the survivor waits until the dead node's watchdog has certainly reset it.
+      return { lab, plan, cluster, deadtimeMs, extraWaitMs: timeoutMs + 5000, teardown };
+    }
+    if (!sharedDiskAvailable()) throw new Error('mkfs.ext4, losetup or /dev/loop-control missing: a shared disk cannot be made');
+    const disk = createSharedDisk(lab, { 'shared.txt': 'served from the shared disk\n' });
+    cleanups.push(() => disk.detach());
+    const mountPoint = join(lab.dir, 'ha');
+    const plan = seedPlan(seed, lab, { gateway, ttys: { n1: cable.ends.n1 }, disk: disk.device, mountPoint });
+    const cluster = new HadirLabCluster(lab, plan, { n2: [['/dev/ttyS0', cable.ends.n2]] }, options.timingOverride, mountPoint);
+    return { lab, plan, cluster, deadtimeMs, extraWaitMs: 0, disk, teardown };
+  } catch (error) {
+    await teardown();
+    throw error;
+  }
 }

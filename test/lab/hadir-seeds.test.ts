@@ -8,13 +8,11 @@
 import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
 import { join } from 'node:path';
-import { HadirLabCluster, seedPlan, type SeedPlan } from './hadir-lab.js';
+import { setUpSeed, type HadirLabCluster, type SeedLab } from './hadir-lab.js';
 import { TANDEM_CLI } from './cluster.js';
-import { Lab, labTest } from './lab.js';
-import { startCable, stopCable } from './serial-cable.js';
-import { createWatchdogStandin, type WatchdogStandin } from './watchdog-standin.js';
+import { labTest } from './lab.js';
 import { assertNoSplitBrain, report } from './web-checks.js';
-import { Prober, VipWatcher, analyzeProbes, createSharedDisk, crashNode, rebootNode, requireNginx, runsOn, sharedDiskAvailable, why } from './web.js';
+import { Prober, VipWatcher, analyzeProbes, crashNode, rebootNode, requireNginx, runsOn, why } from './web.js';
 
 /** The one group a seed's haresources defines, as tandem named it. */
 async function onlyGroup(cluster: HadirLabCluster): Promise<string> {
@@ -45,14 +43,8 @@ async function explained<T>(cluster: HadirLabCluster, group: string, waiting: Pr
  * Starts the cluster, checks both nodes run the same config (digest), waits until the group runs on its home and
  * the client is answered from there; then crash → failover → reboot → failback, with the figures reported.
  */
-async function failoverAndBack(
-  t: TestContext,
-  lab: Lab,
-  plan: SeedPlan,
-  cluster: HadirLabCluster,
-  deadtimeMs: number,
-  options: { afterFailover?: () => Promise<void>; waitMs?: number } = {},
-): Promise<void> {
+async function failoverAndBack(t: TestContext, seed: SeedLab, options: { afterFailover?: () => Promise<void> } = {}): Promise<void> {
+  const { lab, plan, cluster, deadtimeMs } = seed;
   const watcher = await VipWatcher.start(lab, ['n1', 'n2'], [plan.vip]);
   cluster.startAll();
   await cluster.waitFor('n1 and n2 see each other up', () => cluster.allUp(), 30_000);
@@ -66,7 +58,7 @@ async function failoverAndBack(
   await prober.waitForAnswerFrom(plan.home, origin, 30_000);
 
   const fault = await crashNode(cluster, watcher, plan.home);
-  const first = await prober.waitFor(`an answer from ${plan.other}`, (record) => record.ok && record.node === plan.other, { sinceWallMs: fault, timeoutMs: deadtimeMs + (options.waitMs ?? 0) + 60_000 });
+  const first = await prober.waitFor(`an answer from ${plan.other}`, (record) => record.ok && record.node === plan.other, { sinceWallMs: fault, timeoutMs: deadtimeMs + seed.extraWaitMs + 60_000 });
   const failover = analyzeProbes(prober.results(), { faultWallMs: fault, faultedNode: plan.home });
   report(t, `${plan.seed} crash of ${plan.home}: outage ${failover.outageMs} ms (deadtime ${deadtimeMs} ms), first answer from ${first.node}`);
   await options.afterFailover?.();
@@ -90,63 +82,39 @@ async function failoverAndBack(
 
 labTest('seed 004 (bcast, IPaddr + ipvsadm + httpd, ping + ipfail, auto_failback on, deadtime 30): failover and failback', async (t) => {
   requireNginx();
-  const lab = await Lab.create({ nodes: ['n1', 'n2'], links: 1, clients: ['gw', 'client'] });
-  const plan = seedPlan('seed-004', lab, { gateway: lab.address('gw', 0) });
-  const cluster = new HadirLabCluster(lab, plan);
-  await failoverAndBack(t, lab, plan, cluster, 30_000);
-  await lab.teardown();
+  const seed = await setUpSeed('seed-004');
+  try {
+    await failoverAndBack(t, seed);
+  } finally {
+    await seed.teardown();
+  }
 }, { timeout: 240_000 });
 
 labTest('seed 002 (serial + bcast + mcast on one interface, watchdog, legacy failback, deadtime 10): failover and failback', async (t) => {
   requireNginx();
-  const lab = await Lab.create({ nodes: ['n1', 'n2'], links: 1, clients: ['client'] });
-  const cable = await startCable(lab.dir);
-  const standins: WatchdogStandin[] = [];
+  const seed = await setUpSeed('seed-002');
   try {
-    // heartbeat sets the watchdog to deadtime + 10 ms, rounded up to seconds: 11 s here.
-    for (const node of ['n1', 'n2']) {
-      standins.push(await createWatchdogStandin({ path: join(lab.dir, `watchdog-${node}`), timeoutMs: 11_000, onExpire: () => lab.powerOff(node) }));
-    }
-    const plan = seedPlan('seed-002', lab, { watchdog: join(lab.dir, 'watchdog-n1') });
-    const cluster = new HadirLabCluster(lab, plan, {
-      n2: [['/dev/ttyS0', cable.ends.n2], ['/dev/watchdog', join(lab.dir, 'watchdog-n2')]],
-      n1: [['/dev/ttyS0', cable.ends.n1]],
-    });
-    // Without fencing, the survivor waits until the crashed node's watchdog has certainly reset it.
-    await failoverAndBack(t, lab, plan, cluster, 10_000, { waitMs: 30_000 });
-    const links = (await cluster.status('n2')).nodes.find((node) => node.name === 'n1')?.links.map((link) => `${link.name}:${link.state}`);
+    await failoverAndBack(t, seed);
+    const links = (await seed.cluster.status('n2')).nodes.find((node) => node.name === 'n1')?.links.map((link) => `${link.name}:${link.state}`);
     report(t, `seed-002 links of n1 seen from n2 after failback: ${links?.join(' ')}`);
     assert.deepEqual(links?.map((link) => link.split(':')[1]), ['up', 'up', 'up'], 'the serial, bcast and mcast links are all up again');
   } finally {
-    for (const standin of standins) standin.close();
-    await lab.teardown();
-    await stopCable(cable.child);
+    await seed.teardown();
   }
 }, { timeout: 300_000 });
 
 labTest('seed 003 (serial only, ping + ipfail, Filesystem on a shared disk, auto_failback on, deadtime 60): failover and failback', async (t) => {
   requireNginx();
-  if (!sharedDiskAvailable()) throw new Error('mkfs.ext4, losetup or /dev/loop-control missing: a shared disk cannot be made');
-  const lab = await Lab.create({ nodes: ['n1', 'n2'], links: 1, clients: ['gw', 'client'] });
-  const cable = await startCable(lab.dir);
-  // NFS cannot run here: this kernel has no nfs filesystem type (/proc/filesystems) and no loadable modules, so
-  // no namespace can mount one. The seed's Filesystem resource runs through the same Debian resource.d script
-  // with an ext4 disk every node namespace can mount, as a shared disk would be.
-  const disk = createSharedDisk(lab, { 'shared.txt': 'served from the shared disk\n' });
-  const mountPoint = join(lab.dir, 'ha');
+  const seed = await setUpSeed('seed-003');
   try {
-    const plan = seedPlan('seed-003', lab, { gateway: lab.address('gw', 0), ttys: { n1: cable.ends.n1 }, disk: disk.device, mountPoint });
-    const cluster = new HadirLabCluster(lab, plan, { n2: [['/dev/ttyS0', cable.ends.n2]] }, undefined, mountPoint);
     const fetchShared = async (): Promise<string> =>
-      (await lab.exec('client', [process.execPath, '-e', `fetch('http://${plan.vip}/shared.txt', { signal: AbortSignal.timeout(2000) }).then((r) => r.text()).then((t) => process.stdout.write(t))`])).stdout;
-    await failoverAndBack(t, lab, plan, cluster, 60_000, {
+      (await seed.lab.exec('client', [process.execPath, '-e', `fetch('http://${seed.plan.vip}/shared.txt', { signal: AbortSignal.timeout(2000) }).then((r) => r.text()).then((t) => process.stdout.write(t))`])).stdout;
+    await failoverAndBack(t, seed, {
       afterFailover: async () => assert.equal(await fetchShared(), 'served from the shared disk\n', 'n2 serves the file from the disk it mounted'),
     });
     assert.equal(await fetchShared(), 'served from the shared disk\n', 'n1 serves it again after the failback');
   } finally {
-    await lab.teardown();
-    await stopCable(cable.child);
-    disk.detach();
+    await seed.teardown();
   }
 }, { timeout: 300_000 });
 
@@ -158,9 +126,8 @@ async function runningShape(cluster: HadirLabCluster): Promise<{ digest: string;
 
 labTest('seed 004 as heartbeat left it in /etc/ha.d, then through `tandem config import`: the same cluster, the same groups on the same nodes', async (t) => {
   requireNginx();
-  const lab = await Lab.create({ nodes: ['n1', 'n2'], links: 1, clients: ['gw', 'client'] });
-  const plan = seedPlan('seed-004', lab, { gateway: lab.address('gw', 0) });
-  const cluster = new HadirLabCluster(lab, plan);
+  const { lab, cluster, teardown } = await setUpSeed('seed-004');
+  t.after(teardown);
   // Each node sees its own files at /etc/ha.d (its own mount namespace), where scripts are looked up too.
   cluster.source = { kind: 'etc' };
   cluster.startAll();
@@ -187,5 +154,4 @@ labTest('seed 004 as heartbeat left it in /etc/ha.d, then through `tandem config
   const fromYaml = await runningShape(cluster);
   report(t, `from /etc/ha.d: ${JSON.stringify(fromHaD)}\nfrom the YAML: ${JSON.stringify(fromYaml)}`);
   assert.deepEqual(fromYaml, fromHaD, 'same digest, same groups, same nodes, same holder');
-  await lab.teardown();
 }, { timeout: 240_000 });

@@ -73,19 +73,10 @@ function fromHadir(report: StatusReport, written: Readonly<Record<string, string
   if (name === 'hbversion') return { value: versionString(report) };
   const fixed = HEARTBEAT_DEFAULTS[name];
   if (fixed !== undefined) return { value: fixed };
-  switch (name) {
-    case 'warntime':
-      return { value: ms(report.timings.warntimeMs) };
-    case 'initdead':
-      return { value: ms(report.timings.initdeadMs) };
-    case 'deadping':
-      return { value: ms(report.ping?.deadMs ?? report.timings.deadtimeMs) };
-    case 'udpport':
-      // heartbeat looks up ha-cluster/udp in /etc/services (694), as the import did for the links.
-      return udpPort(report);
-    default:
-      return { missing: `ha.cf does not set '${name}' and heartbeat has no default for it` };
-  }
+  // Computed defaults (warntime, initdead, deadping; udpport from /etc/services, 694, as the import did for the
+  // links) are what the daemon runs with, as tandem's own config reports them.
+  if (['warntime', 'initdead', 'deadping', 'udpport'].includes(name)) return fromTandem(report, name);
+  return { missing: `ha.cf does not set '${name}' and heartbeat has no default for it` };
 }
 
 function fromTandem(report: StatusReport, name: string): ParameterAnswer {
