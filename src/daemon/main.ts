@@ -3,6 +3,7 @@
  * tandemd: the composition root. The only place where the real clock, sockets, files and signals are wired
  * to the driver. Exit codes: 0 after a graceful leave, 1 config errors, 2 usage, 3 start-up failure.
  */
+import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -85,6 +86,9 @@ async function main(): Promise<number> {
   for (const issue of loaded.issues) process.stderr.write(formatIssue(issue) + '\n');
   if (!loaded.config || !loaded.ring) {
     process.stderr.write(`tandemd: ${configFile} has errors; not starting\n`);
+    if (args.config === undefined && args['ha-d'] === undefined && !existsSync(DEFAULT_CONFIG_FILE)) {
+      process.stderr.write(`tandemd: without ${DEFAULT_CONFIG_FILE}, tandemd runs a heartbeat cluster from ${DEFAULT_HA_DIR} when it has an ha.cf; or pass --config FILE or --ha-d DIR\n`);
+    }
     return 1;
   }
   const config = loaded.config;
