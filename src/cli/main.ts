@@ -8,10 +8,9 @@
 import { parseArgs } from 'node:util';
 import { statSync } from 'node:fs';
 import { hostname, networkInterfaces } from 'node:os';
-import { loadHadir } from '../config/hadir/load.js';
 import type { ReloadResult } from '../api/server.js';
 import type { StatusReport } from '../api/status-report.js';
-import { loadConfig } from '../config/load.js';
+import { loadConfigSource } from '../daemon/config-source.js';
 import { formatIssue } from '../config/model.js';
 import { VERSION } from '../version.js';
 import { DEFAULT_SOCKET, DaemonUnreachableError, callApi, followApi } from './client.js';
@@ -237,9 +236,7 @@ async function config(context: Context, args: readonly string[]): Promise<number
     return EXIT.usage;
   }
   // A directory is a heartbeat configuration (ha.cf, haresources, authkeys), checked as tandem would import it here.
-  const loaded = isDirectory(file)
-    ? loadHadir(file, { hostName: hostname(), interfaces: networkInterfaces() })
-    : await loadConfig(file, { checkAgents: true });
+  const loaded = await loadConfigSource(isDirectory(file) ? { kind: 'ha.d', dir: file } : { kind: 'yaml', file }, { hostName: hostname() });
   const errors = loaded.issues.filter((issue) => issue.severity === 'error');
   if (context.json) {
     context.out(JSON.stringify({ file, ok: errors.length === 0, issues: loaded.issues }, null, 2) + '\n');

@@ -14,6 +14,7 @@
  */
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseHeartbeatTime } from '../../src/config/hadir/hacf.js';
 import { LabCluster, TANDEMD } from './cluster.js';
 import { Lab } from './lab.js';
 import { startCable, stopCable } from './serial-cable.js';
@@ -265,7 +266,7 @@ export async function setUpSeed(seed: SeedName, options: { timingOverride?: Read
   };
   try {
     const written = options.timingOverride?.deadtime;
-    const deadtimeMs = written !== undefined ? Math.round(Number(written.replace(/ms$/, '')) * (written.endsWith('ms') ? 1 : 1000)) : SEED_DEADTIME_MS[seed];
+    const deadtimeMs = (written !== undefined ? parseHeartbeatTime(written) : undefined) ?? SEED_DEADTIME_MS[seed];
     const gateway = lab.address('gw', 0);
     if (seed === 'seed-004') {
       const plan = seedPlan(seed, lab, { gateway });

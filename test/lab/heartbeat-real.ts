@@ -25,9 +25,9 @@
  * Needs root, iproute2, util-linux (nsenter), coreutils (timeout) and, for the heartbeat side, the heartbeat package.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { chmodSync, closeSync, cpSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { BUILD_ROOT, REPO_ROOT, TANDEMD } from './cluster.js';
 import type { ExecResult, Lab, LabProcess } from './lab.js';
 
 /** Where Debian's heartbeat 3.0.6 keeps its pieces. */
@@ -448,45 +448,12 @@ export class HeartbeatSide implements HaSide {
   }
 }
 
-/** The build this module belongs to (dist/ or a .build-* outDir), as in cluster.ts. */
-const BUILD_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-
-/**
- * Where tandem's heartbeat-compatible commands are in this build: package.json's `bin` entries named cl_status,
- * hb_standby, hb_takeover (paths under dist/ are mapped into this build). Undefined entries are not there yet.
- */
-export function tandemHeartbeatBins(): Partial<Record<HeartbeatCommand, string>> {
-  const out: Partial<Record<HeartbeatCommand, string>> = {};
-  let bin: Record<string, string> = {};
-  try {
-    bin = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { bin?: Record<string, string> }).bin ?? {};
-  } catch {
-    return out;
-  }
-  for (const name of ['cl_status', 'hb_standby', 'hb_takeover'] as const) {
-    const target = bin[name];
-    if (!target) continue;
-    const path = target.startsWith('dist/') ? join(BUILD_ROOT, target.slice('dist/'.length)) : join(REPO_ROOT, target);
-    if (existsSync(path)) out[name] = path;
-  }
-  return out;
-}
-
-export function tandemdPath(): string {
-  return join(BUILD_ROOT, 'src/daemon/main.js');
-}
-
-/** Why tandem's side cannot run in this build, or undefined. */
-export function tandemSideMissing(): string | undefined {
-  const bins = tandemHeartbeatBins();
-  const missing = (['cl_status', 'hb_standby', 'hb_takeover'] as const).filter((name) => !bins[name]);
-  if (missing.length > 0) return `tandem's ${missing.join(', ')} not in package.json bin / not built in ${BUILD_ROOT}`;
-  if (!existsSync(tandemdPath())) return `no tandemd at ${tandemdPath()}`;
-  const main = readFileSync(tandemdPath(), 'utf8');
-  if (!main.includes("'ha-d'")) return 'tandemd has no --ha-d yet';
-  return undefined;
-}
+/** tandem's heartbeat-compatible entry points in this build (package.json's `bin` names them; a unit test checks it). */
+const TANDEM_HEARTBEAT_COMMANDS: Readonly<Record<HeartbeatCommand, string>> = {
+  cl_status: join(BUILD_ROOT, 'src/cli/heartbeat/cl-status-main.js'),
+  hb_standby: join(BUILD_ROOT, 'src/cli/heartbeat/hb-standby-main.js'),
+  hb_takeover: join(BUILD_ROOT, 'src/cli/heartbeat/hb-takeover-main.js'),
+};
 
 export class TandemSide implements HaSide {
   readonly kind = 'tandem' as const;
@@ -495,9 +462,7 @@ export class TandemSide implements HaSide {
   constructor(readonly cluster: HaLabCluster) {}
 
   command(name: HeartbeatCommand): string[] {
-    const path = tandemHeartbeatBins()[name];
-    if (!path) throw new Error(`tandem has no ${name} in this build`);
-    return [process.execPath, path];
+    return [process.execPath, TANDEM_HEARTBEAT_COMMANDS[name]];
   }
 
   socket(node: string): string {
@@ -515,7 +480,7 @@ export class TandemSide implements HaSide {
   async startNode(name: string): Promise<void> {
     const node = this.cluster.node(name);
     const started = node.startDaemon(
-      [process.execPath, tandemdPath(), '--ha-d', '/etc/ha.d', '--node', name, '--state-dir', join(node.base, 'tstate'), '--runtime-dir', join(node.base, 'trun'), '--socket', this.socket(name), '--log-format', 'text'],
+      [process.execPath, TANDEMD, '--ha-d', '/etc/ha.d', '--node', name, '--state-dir', join(node.base, 'tstate'), '--runtime-dir', join(node.base, 'trun'), '--socket', this.socket(name), '--log-format', 'text'],
       'tandemd',
     );
     const exited = new Promise<void>((resolve) => started.child.on('close', () => resolve()));

@@ -101,47 +101,43 @@ function onNode(group: GroupStatus, node: string): boolean {
   return group.holders.includes(node) || group.target === node;
 }
 
+/** What becomes of one group of the set: it moves to a node, cannot move (why), or is already where it should be. */
+type Decision = { readonly to: string } | { readonly stuck: string } | 'unchanged';
+
+/** The plan for every group of the set on this node's report, each decided by `decide`. */
+function planEach(report: StatusReport, set: ResourceSet, decide: (group: GroupStatus) => Decision): Plan {
+  const plan: { moves: Move[]; stuck: { group: string; why: string }[]; unchanged: string[] } = { moves: [], stuck: [], unchanged: [] };
+  for (const group of report.groups) {
+    if (!inSet(group, report.node, set)) continue;
+    const decision = decide(group);
+    if (decision === 'unchanged') plan.unchanged.push(group.name);
+    else if ('stuck' in decision) plan.stuck.push({ group: group.name, why: decision.stuck });
+    else plan.moves.push({ group: group.name, from: group.holders, to: decision.to });
+  }
+  return plan;
+}
+
 /** hb_standby on this node: every group of the set that is here goes to the other node. */
 export function planStandby(report: StatusReport, set: ResourceSet): Plan {
   const self = report.node;
-  const moves: Move[] = [];
-  const stuck: { group: string; why: string }[] = [];
-  const unchanged: string[] = [];
-  for (const group of report.groups) {
-    if (!inSet(group, self, set)) continue;
-    if (!onNode(group, self)) {
-      unchanged.push(group.name);
-      continue;
-    }
+  return planEach(report, set, (group) => {
+    if (!onNode(group, self)) return 'unchanged';
     const candidates = (group.nodes ?? []).filter((node) => node !== self);
     const to = candidates.find((node) => unfit(report, group, node) === undefined);
-    if (to === undefined) {
-      const reasons = candidates.map((node) => unfit(report, group, node)).join('; ');
-      stuck.push({ group: group.name, why: candidates.length === 0 ? `no other node may run it` : `no other node can take it (${reasons})` });
-      continue;
-    }
-    moves.push({ group: group.name, from: group.holders, to });
-  }
-  return { moves, stuck, unchanged };
+    if (to !== undefined) return { to };
+    const reasons = candidates.map((node) => unfit(report, group, node)).join('; ');
+    return { stuck: candidates.length === 0 ? `no other node may run it` : `no other node can take it (${reasons})` };
+  });
 }
 
 /** hb_takeover on this node: every group of the set that is elsewhere comes here. */
 export function planTakeover(report: StatusReport, set: ResourceSet): Plan {
   const self = report.node;
-  const moves: Move[] = [];
-  const stuck: { group: string; why: string }[] = [];
-  const unchanged: string[] = [];
-  for (const group of report.groups) {
-    if (!inSet(group, self, set)) continue;
-    if (group.target === self && group.holders.every((holder) => holder === self)) {
-      unchanged.push(group.name);
-      continue;
-    }
+  return planEach(report, set, (group) => {
+    if (group.target === self && group.holders.every((holder) => holder === self)) return 'unchanged';
     const why = unfit(report, group, self);
-    if (why !== undefined) stuck.push({ group: group.name, why });
-    else moves.push({ group: group.name, from: group.holders, to: self });
-  }
-  return { moves, stuck, unchanged };
+    return why === undefined ? { to: self } : { stuck: why };
+  });
 }
 
 /**

@@ -118,6 +118,8 @@ interface IgnoredSpec {
 const LOGGING = 'tandem logs to standard error (the journal under systemd); set logging.level / logging.format in tandem.yaml';
 const WIRE = "a setting of heartbeat's wire protocol; tandem's protocol has no such knob";
 const PACEMAKER_ONLY = 'a Pacemaker-only setting, meaningless in haresources mode';
+const SCHEDULING = 'tandem takes no scheduling or memory-locking settings from its config';
+const CORE_DUMPS = "core dumps are the system's business (systemd-coredump, ulimit -c)";
 
 /** Directives of heartbeat 3.0.6 that have no effect in tandem, each with the reason given to the user. */
 const IGNORED: Readonly<Record<string, IgnoredSpec>> = {
@@ -129,9 +131,9 @@ const IGNORED: Readonly<Record<string, IgnoredSpec>> = {
   syslogmsgfmt: { shape: 'option', value: 'bool', why: LOGGING },
   debug: { shape: 'option', value: 'int', why: 'use logging.level: debug in tandem.yaml' },
   apiauth: { shape: 'line', value: 'any', why: "tandem has no heartbeat API (ipfail, cl_status) to authorise clients of; its own API socket lives in runtime_dir" },
-  realtime: { shape: 'option', value: 'bool', why: 'tandem takes no scheduling or memory-locking settings from its config' },
-  rtprio: { shape: 'option', value: 'int', why: 'tandem takes no scheduling or memory-locking settings from its config' },
-  memreserve: { shape: 'option', value: 'int', why: 'tandem takes no scheduling or memory-locking settings from its config' },
+  realtime: { shape: 'option', value: 'bool', why: SCHEDULING },
+  rtprio: { shape: 'option', value: 'int', why: SCHEDULING },
+  memreserve: { shape: 'option', value: 'int', why: SCHEDULING },
   hbgenmethod: { shape: 'option', value: 'word', why: 'tandem keeps its own generation in state_dir' },
   uuidfrom: { shape: 'option', value: 'word', why: 'tandem names nodes by name and has no node uuids' },
   msgfmt: { shape: 'option', value: 'word', why: WIRE },
@@ -140,8 +142,8 @@ const IGNORED: Readonly<Record<string, IgnoredSpec>> = {
   traditional_compression: { shape: 'option', value: 'bool', why: WIRE },
   max_rexmit_delay: { shape: 'option', value: 'int', why: WIRE },
   hopfudge: { shape: 'option', value: 'int', why: "it only sets how far heartbeat's serial rings forward messages, and a tandem serial link joins two nodes and forwards nothing" },
-  coredumps: { shape: 'option', value: 'bool', why: "core dumps are the system's business (systemd-coredump, ulimit -c)" },
-  coreroot: { shape: 'option', value: 'word', why: "core dumps are the system's business (systemd-coredump, ulimit -c)" },
+  coredumps: { shape: 'option', value: 'bool', why: CORE_DUMPS },
+  coreroot: { shape: 'option', value: 'word', why: CORE_DUMPS },
   log_badpack: { shape: 'option', value: 'bool', why: 'tandem does not take this logging switch from its config' },
   use_apphbd: { shape: 'option', value: 'bool', why: 'there is no apphbd to register with' },
   env: { shape: 'option', value: 'any', why: 'tandem sets no extra HA_* variables for resource scripts: set the variable in the script itself' },
